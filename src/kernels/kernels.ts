@@ -1,0 +1,97 @@
+// The one kernel interface. Two backends implement it: `wasm` (AssemblyScript, SIMD, buffers in
+// WebAssembly linear memory) and `js` (plain TypeScript over Float32Array). Model code above this
+// file never knows which one runs.
+//
+// Conventions shared by every kernel:
+// - Factor matrices are row-major float32, `k` floats per row, no padding.
+// - Interactions are CSR (indptr: rows+1 int32, indices: nnz int32, conf: nnz float32). `conf` is the
+//   confidence c_ui of each stored pair. Every stored pair with c > 0 has preference p = 1; a stored
+//   pair with c = 0 is "blocked" (p = 0, c = 0). Pairs that are not stored are unobserved: p = 0, c = 1.
+//   So b_u = Σ c_ui y_i and A_u = YᵀY + λI + Σ (c_ui − 1) y_i y_iᵀ over the stored pairs of row u.
+// - Kernels take a half-open row range [start, end) so that later several threads can share a call.
+
+/** A float32 buffer owned by a backend. `view` is zero-copy; re-read it after any allocation. */
+export interface F32Buf {
+  /** Byte address inside the backend's memory (WASM) or −1 (JS). */
+  readonly ptr: number;
+  readonly length: number;
+  readonly view: Float32Array;
+}
+
+/** An int32 buffer owned by a backend. */
+export interface I32Buf {
+  readonly ptr: number;
+  readonly length: number;
+  readonly view: Int32Array;
+}
+
+/** A CSR matrix whose arrays live in a backend's memory. */
+export interface CsrBufs {
+  rows: number;
+  cols: number;
+  indptr: I32Buf;
+  indices: I32Buf;
+  conf: F32Buf;
+}
+
+export const SOLVER_CHOLESKY = 0;
+export const SOLVER_CG = 1;
+export type SolverCode = typeof SOLVER_CHOLESKY | typeof SOLVER_CG;
+
+export interface SolveArgs {
+  csr: CsrBufs;
+  /** The side being solved: csr.rows × k. Updated in place. */
+  X: F32Buf;
+  /** The fixed side: csr.cols × k. */
+  Y: F32Buf;
+  /** YᵀY + λI, k × k (from `gram`). */
+  gram: F32Buf;
+  k: number;
+  start: number;
+  end: number;
+  solver: SolverCode;
+  cgSteps: number;
+  /** At least `solveScratchFloats(k)` floats, private to this call. */
+  scratch: F32Buf;
+}
+
+/** Floats of scratch one `solveRows` call needs. */
+export function solveScratchFloats(k: number): number {
+  return k * k + 4 * k + 4;
+}
+
+export interface Kernels {
+  readonly name: 'wasm' | 'js';
+  /** A zero-filled float32 buffer. */
+  f32(length: number): F32Buf;
+  /** A zero-filled int32 buffer. */
+  i32(length: number): I32Buf;
+  /** Returns a buffer's memory to the backend. The buffer must not be used afterwards. */
+  free(buf: F32Buf | I32Buf): void;
+
+  /** out (k × k, full symmetric) = AᵀA + reg·I, A being rows × k. */
+  gram(A: F32Buf, rows: number, k: number, reg: number, out: F32Buf): void;
+
+  /**
+   * Re-solves rows [start, end) of X given Y: x_u = A_u⁻¹ b_u exactly (Cholesky) or by `cgSteps`
+   * conjugate-gradient steps warm-started from the current x_u. Rows with no stored pair get x = 0
+   * (the exact solution, b = 0). Returns the number of rows whose normal matrix was not positive
+   * definite (those rows are left unchanged).
+   */
+  solveRows(args: SolveArgs): number;
+
+  /** Σ over stored pairs of rows [start, end) of c(1 − s)² − s², s = x_u·y_i (float64 accumulation). */
+  lossRows(csr: CsrBufs, X: F32Buf, Y: F32Buf, k: number, start: number, end: number): number;
+
+  /**
+   * For rows [start, end): out[0] += Σ‖A_u x_u − b_u‖², out[1] += Σ‖b_u‖² (float64 accumulation).
+   * The gradient of the loss w.r.t. x_u is 2(A_u x_u − b_u).
+   */
+  residualRows(
+    csr: CsrBufs, X: F32Buf, Y: F32Buf, gram: F32Buf, k: number, start: number, end: number,
+    out: Float64Array,
+  ): void;
+
+  /** out[b·n + j] = Q[rows[b]]·Y[j] for b < count, j < n. */
+  scoreRows(Q: F32Buf, rows: I32Buf, count: number, Y: F32Buf, n: number, k: number, out: F32Buf): void;
+}
