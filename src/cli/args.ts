@@ -1,0 +1,50 @@
+// Shared argument handling for the CLI commands: parsing with node:util parseArgs, typed option
+// readers that name the bad value and what was expected, and the error type that maps to exit 2.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** A usage error: bad or missing flag. Exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export type Flags = NonNullable<ParseArgsConfig['options']>;
+
+export function parse(argv: string[], options: Flags): Record<string, string | boolean | undefined> {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    return values as Record<string, string | boolean | undefined>;
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError((err as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
+  }
+}
+
+export function num(values: Record<string, unknown>, name: string, opts: { int?: boolean; min?: number; max?: number } = {}): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  const ok = typeof raw === 'string' && raw.trim() !== '' && Number.isFinite(v) &&
+    (!opts.int || Number.isInteger(v)) && (opts.min === undefined || v >= opts.min) && (opts.max === undefined || v <= opts.max);
+  if (!ok) {
+    const what = [opts.int ? 'an integer' : 'a number', opts.min !== undefined ? `≥ ${opts.min}` : '', opts.max !== undefined ? `≤ ${opts.max}` : '']
+      .filter(Boolean).join(' ');
+    throw new UsageError(`--${name} ${JSON.stringify(raw)}: expected ${what}`);
+  }
+  return v;
+}
+
+export function oneOf<T extends string>(values: Record<string, unknown>, name: string, allowed: readonly T[]): T | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  if (!allowed.includes(raw as T)) throw new UsageError(`--${name} ${JSON.stringify(raw)}: expected one of ${allowed.join(', ')}`);
+  return raw as T;
+}
+
+export function str(values: Record<string, unknown>, name: string): string | undefined {
+  const raw = values[name];
+  return typeof raw === 'string' ? raw : undefined;
+}

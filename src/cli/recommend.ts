@@ -1,0 +1,47 @@
+// `untrain-als recommend`: top-N items for one user of a saved model.
+import { BACKENDS } from '../kernels/select.js';
+import { loadModel } from '../node/model-file.js';
+import { num, oneOf, parse, str, UsageError } from './args.js';
+import type { Io } from './io.js';
+
+export const RECOMMEND_HELP = `untrain-als recommend — the best items for a user of a saved model
+
+Usage: untrain-als recommend --model <file.uals> --user <id> [-n 10] [--include-seen] [--json]
+
+  --model <file>     a model written by 'untrain-als train --out'
+  --user <id>        the user's external id, as in the training data
+  -n, --n <count>    how many items (default 10)
+  --include-seen     also rank items the user interacted with in training (skipped by default)
+  --similar <item>   instead: items most similar to this item (cosine of item factors)
+  --backend <b>      kernel backend (default: the one saved with the model)
+  --json             print one JSON object
+  --help             this text
+`;
+
+const FLAGS = {
+  model: { type: 'string' }, user: { type: 'string' }, n: { type: 'string', short: 'n' },
+  'include-seen': { type: 'boolean' }, similar: { type: 'string' }, backend: { type: 'string' },
+  json: { type: 'boolean' }, help: { type: 'boolean' },
+} as const;
+
+export async function recommendCommand(argv: string[], io: Io): Promise<number> {
+  const v = parse(argv, FLAGS);
+  if (v.help) return io.out(RECOMMEND_HELP), 0;
+  const path = str(v, 'model');
+  if (!path) throw new UsageError('--model <file> is required');
+  const user = str(v, 'user');
+  const similar = str(v, 'similar');
+  if ((user === undefined) === (similar === undefined)) throw new UsageError('give exactly one of --user <id> or --similar <item>');
+  const n = num(v, 'n', { int: true, min: 1 }) ?? 10;
+  const model = await loadModel(path, { backend: oneOf(v, 'backend', BACKENDS) });
+  const items = user !== undefined
+    ? model.recommend(user, n, { filterSeen: !v['include-seen'] })
+    : model.similarItems(similar!, n);
+  const r = user !== undefined ? { user, items } : { item: similar, items };
+  if (v.json) io.json(r);
+  else {
+    io.out(`${user !== undefined ? `top ${n} for user ${user}` : `most similar to item ${similar}`}:\n`);
+    items.forEach((e, t) => io.out(`${String(t + 1).padStart(3)}. ${e.item.padEnd(12)} ${e.score.toFixed(4)}\n`));
+  }
+  return 0;
+}

@@ -1,0 +1,126 @@
+// `untrain-als train`: fit a model on a file or the synthetic default, report the AUC curve, save it.
+import { ALS, type FitResult } from '../model/als.js';
+import { SOLVERS, DEFAULT_OPTIONS as D, type AlsOptions } from '../model/options.js';
+import { BACKENDS } from '../kernels/select.js';
+import { FORMATS } from '../data/parse.js';
+import { saveModel } from '../node/model-file.js';
+import { num, oneOf, parse, str } from './args.js';
+import { DATA_HELP, loadDataset } from './data.js';
+import { progressBar } from './progress.js';
+import type { Io } from './io.js';
+
+export const TRAIN_HELP = `untrain-als train — fit an implicit-feedback ALS model
+
+Usage: untrain-als train [--data <file>] [options] [--out model.uals] [--json]
+
+Data:
+${DATA_HELP}
+Model:
+  --factors <k>         latent factors (default ${D.factors}; at most the number of items)
+  --reg <λ>             regularization λ ≥ 0 (default ${D.regularization})
+  --alpha <α>           confidence c = 1 + α for an observed pair (default ${D.alpha})
+  --iterations <n>      ALS passes (default ${D.iterations})
+  --solver <s>          cg (default) or cholesky
+  --cg-steps <n>        conjugate-gradient steps per row (default ${D.cgSteps})
+  --backend <b>         auto (default: WASM SIMD when available), wasm, js
+  --keep-last           keep the last iteration (default: the iteration with the best validation AUC)
+Output:
+  --out <file>          write the model (atomically) to this file
+  --json                print one JSON object instead of the summary
+  --help                this text
+`;
+
+const FLAGS = {
+  data: { type: 'string' }, format: { type: 'string' }, threshold: { type: 'string' }, holdout: { type: 'string' },
+  seed: { type: 'string' }, factors: { type: 'string' }, reg: { type: 'string' }, alpha: { type: 'string' },
+  iterations: { type: 'string' }, solver: { type: 'string' }, 'cg-steps': { type: 'string' }, backend: { type: 'string' },
+  'keep-last': { type: 'boolean' }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
+} as const;
+
+export function modelFlags(v: Record<string, unknown>): Partial<AlsOptions> {
+  return {
+    factors: num(v, 'factors', { int: true, min: 1 }),
+    regularization: num(v, 'reg', { min: 0 }),
+    alpha: num(v, 'alpha', { min: 0 }),
+    iterations: num(v, 'iterations', { int: true, min: 0 }),
+    solver: oneOf(v, 'solver', SOLVERS),
+    cgSteps: num(v, 'cg-steps', { int: true, min: 1 }),
+    seed: num(v, 'seed', { int: true, min: 0 }),
+    backend: oneOf(v, 'backend', BACKENDS),
+  };
+}
+
+export async function trainCommand(argv: string[], io: Io): Promise<number> {
+  const v = parse(argv, FLAGS);
+  if (v.help) return io.out(TRAIN_HELP), 0;
+  const json = Boolean(v.json);
+  const opts = modelFlags(v);
+  const model = await ALS.create(opts); // validates options before any data is read
+  const ds = await loadDataset({
+    data: str(v, 'data'),
+    format: oneOf(v, 'format', FORMATS),
+    threshold: num(v, 'threshold'),
+    holdout: num(v, 'holdout', { min: 0, max: 0.99 }) ?? 0.01,
+    seed: opts.seed ?? 0,
+  });
+  const bar = progressBar('train', model.options.iterations, !json);
+  const fit = await model.fit(ds, {
+    keepBest: !v['keep-last'],
+    onIteration: (r) => bar.tick(r.iteration, r.auc !== undefined ? `auc ${r.auc.toFixed(4)}` : `loss ${r.loss.toExponential(3)}`),
+  });
+  bar.done();
+  const out = str(v, 'out');
+  const bytes = out ? await saveModel(model, out) : undefined;
+  const result = trainResult(model, ds, fit, ds.source, out, bytes);
+  if (json) io.json(result);
+  else io.out(trainSummary(result));
+  return 0;
+}
+
+export function trainResult(
+  model: ALS, ds: { users: { size: number }; items: { size: number }; interactions: number; train: { indptr: Int32Array; rows: number }; test?: { indptr: Int32Array; rows: number } },
+  fit: FitResult, source: string, out?: string, bytes?: number,
+) {
+  const test = ds.test ? ds.test.indptr[ds.test.rows] : 0;
+  const secs = fit.iterations.map((r) => r.seconds);
+  return {
+    source,
+    users: ds.users.size,
+    items: ds.items.size,
+    interactions: ds.interactions,
+    train: ds.train.indptr[ds.train.rows],
+    test,
+    backend: model.backend,
+    solver: model.options.solver,
+    factors: model.options.factors,
+    regularization: model.options.regularization,
+    alpha: model.options.alpha,
+    cgSteps: model.options.cgSteps,
+    seed: model.options.seed,
+    iterations: fit.iterations.length,
+    keptIteration: fit.keptIteration,
+    auc: test ? model.auc().auc : null,
+    bestIteration: test ? fit.bestIteration : null,
+    bestAuc: test ? fit.bestAuc : null,
+    residual: fit.residual,
+    secondsPerIteration: secs.length ? secs.reduce((a, b) => a + b, 0) / secs.length : 0,
+    seconds: fit.seconds,
+    curve: fit.iterations.map((r) => ({ iteration: r.iteration, auc: r.auc ?? null, loss: r.loss, seconds: r.seconds })),
+    model: out ?? null,
+    modelBytes: bytes ?? null,
+  };
+}
+
+export function trainSummary(r: ReturnType<typeof trainResult>): string {
+  const lines = [
+    `data      ${r.source}: ${r.users} users, ${r.items} items, ${r.interactions} interactions (${r.train} train, ${r.test} held out)`,
+    `model     ${r.factors} factors, λ ${r.regularization}, α ${r.alpha}, ${r.solver}${r.solver === 'cg' ? ` (${r.cgSteps} steps)` : ''}, backend ${r.backend}`,
+    `training  ${r.iterations} iterations, ${(r.secondsPerIteration * 1000).toFixed(1)} ms per iteration, ${r.seconds.toFixed(2)} s in all`,
+  ];
+  if (r.auc !== null) {
+    lines.push(`AUC       ${r.auc.toFixed(4)} (best ${r.bestAuc!.toFixed(4)} at iteration ${r.bestIteration}; kept iteration ${r.keptIteration})`);
+  }
+  lines.push(`residual  ${r.residual.toExponential(2)} (relative residual of the normal equations)`);
+  if (r.model) lines.push(`saved     ${r.model} (${r.modelBytes} bytes)`);
+  return lines.join('\n') + '\n';
+}

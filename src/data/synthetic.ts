@@ -1,0 +1,326 @@
+// Synthetic implicit-feedback data with realistic skew and a planted rank-r structure.
+// Platform-neutral: no Node imports. Returns Interactions directly (CSR by user, values all 1,
+// timestamps in seconds), plus the ground truth it was drawn from.
+//
+// Generative model (r = rank, "topics"):
+//   item popularity   pop_i ∝ 1 / j^a over a random permutation j of the items (Zipf, a = 1)
+//   item affinities   A_zi = exp(1.5 · h_zi), h_zi ~ N(0, 1)
+//   topic → item      q_z(i) ∝ pop_i · A_zi
+//   user mixture      θ_u = softmax(2 · g_u), g_u ~ N(0, I_r)
+//   choice            P(i | u) = (1 − ρ) Σ_z θ_uz q_z(i) + ρ · pop_i      (ρ = noise, default 0.1)
+// so the expected user × item matrix is popularity × a nonnegative rank-r factorisation (an LDA
+// style topic model): a rank-r ALS model recovers it, popularity alone does not.
+// Each user u draws n_u distinct items from P(· | u) (draws that repeat an item are redrawn;
+// after 20·n_u + 100 draws the rest is filled from the items not yet taken, in a random rotation).
+//   user activity     n_u = min(cap, minPerUser + ⌊s · w_u⌋) (+1 for some users to hit the total
+//                     exactly), w_u Pareto with tail index 1.3 (power law), s chosen so that
+//                     Σ n_u = interactions; cap = items/2 (items when the total needs it).
+//   timestamps        each user starts at a uniform second of 2020 and moves 1..3600 s forward per
+//                     draw, so timestamps increase with the draw order of each user.
+// Sampling uses Walker/Vose alias tables, so the cost is O(interactions + rank · items + users ·
+// rank) time and the output plus O(rank · items) memory. Deterministic for a given seed: all
+// randomness comes from Rng(seed) in a fixed order (Math.exp/log feed the tables; engines that
+// agree on those, such as V8 everywhere, give bit-identical data).
+
+import { DataError } from './errors.js';
+import { IdMap, type Csr, type Interactions } from './interactions.js';
+import { Rng } from './random.js';
+
+export interface SyntheticOptions {
+  /** Default 2000. */
+  users?: number;
+  /** Default 1000. */
+  items?: number;
+  /** Total (user, item) pairs, exactly. Default 60000. At least minPerUser · users. */
+  interactions?: number;
+  /** Number of latent topics. Default 8. */
+  rank?: number;
+  /** Default 1. */
+  seed?: number;
+  /** Zipf exponent of item popularity. Default 1. */
+  itemExponent?: number;
+  /** Pareto tail index of user activity (smaller = heavier tail). Default 1.3. */
+  userTailIndex?: number;
+  /** Share of choices driven by popularity alone. Default 0.1. */
+  noise?: number;
+  /** Minimum interactions per user. Default 5. */
+  minPerUser?: number;
+}
+
+/** The parameters the data were drawn from (see the file comment). */
+export interface SyntheticTruth {
+  rank: number;
+  noise: number;
+  /** θ, users × rank, row-major; each row sums to 1. */
+  userTopics: Float64Array;
+  /** q, rank × items, row-major; each row sums to 1. */
+  topicItems: Float64Array;
+  /** pop, items; sums to 1. */
+  popularity: Float64Array;
+  /** P(i | u) before removing already-drawn items. */
+  score(user: number, item: number): number;
+}
+
+/** Interactions whose user and item ids are the decimal strings of their indices ("0", "1", ...). */
+export interface SyntheticData extends Interactions {
+  truth: SyntheticTruth;
+}
+
+const YEAR_2020 = 1577836800;
+const SECONDS_PER_YEAR = 366 * 86400;
+
+export function synthetic(opts: SyntheticOptions = {}): SyntheticData {
+  const U = opts.users ?? 2000;
+  const I = opts.items ?? 1000;
+  const N = opts.interactions ?? 60000;
+  const R = opts.rank ?? 8;
+  const seed = opts.seed ?? 1;
+  const itemExp = opts.itemExponent ?? 1;
+  const tail = opts.userTailIndex ?? 1.3;
+  const noise = opts.noise ?? 0.1;
+  const minPer = opts.minPerUser ?? 5;
+
+  const bad = (what: string, expected: string): never => {
+    throw new DataError(`synthetic: ${what}`, { expected });
+  };
+  if (!Number.isInteger(U) || U < 1) bad(`users = ${U}`, 'an integer ≥ 1');
+  if (!Number.isInteger(minPer) || minPer < 1) bad(`minPerUser = ${minPer}`, 'an integer ≥ 1');
+  if (!Number.isInteger(I) || I < minPer) bad(`items = ${I}`, `an integer ≥ minPerUser (${minPer})`);
+  if (!Number.isInteger(N) || N < minPer * U || N > U * I) {
+    bad(`interactions = ${N}`, `an integer in [minPerUser·users, users·items] = [${minPer * U}, ${U * I}]`);
+  }
+  if (N > 0x7fffffff) bad(`interactions = ${N}`, 'fewer than 2^31 interactions');
+  if (!Number.isInteger(R) || R < 1) bad(`rank = ${R}`, 'an integer ≥ 1');
+  if (!Number.isFinite(seed)) bad(`seed = ${seed}`, 'a finite number');
+  if (!(itemExp >= 0 && itemExp < 10)) bad(`itemExponent = ${itemExp}`, 'a number in [0, 10)');
+  if (!(tail > 0 && tail < 100)) bad(`userTailIndex = ${tail}`, 'a number in (0, 100)');
+  if (!(noise >= 0 && noise <= 1)) bad(`noise = ${noise}`, 'a number in [0, 1]');
+
+  const rng = new Rng(seed);
+
+  // Item popularity: Zipf over a random permutation of the items.
+  const perm = new Int32Array(I);
+  for (let i = 0; i < I; i++) perm[i] = i;
+  rng.shuffle(perm);
+  const pop = new Float64Array(I);
+  let popSum = 0;
+  for (let j = 0; j < I; j++) {
+    const w = 1 / Math.pow(j + 1, itemExp);
+    pop[perm[j]!] = w;
+    popSum += w;
+  }
+  for (let i = 0; i < I; i++) pop[i]! /= popSum;
+
+  // Topic → item distributions.
+  const q = new Float64Array(R * I);
+  for (let z = 0; z < R; z++) {
+    let s = 0;
+    const off = z * I;
+    for (let i = 0; i < I; i++) {
+      const w = pop[i]! * Math.exp(1.5 * rng.normal());
+      q[off + i] = w;
+      s += w;
+    }
+    for (let i = 0; i < I; i++) q[off + i]! /= s;
+  }
+  const topicTables: AliasTable[] = [];
+  for (let z = 0; z < R; z++) topicTables.push(aliasTable(q.subarray(z * I, (z + 1) * I)));
+  const popTable = aliasTable(pop);
+
+  // User topic mixtures.
+  const theta = new Float64Array(U * R);
+  for (let u = 0; u < U; u++) {
+    const off = u * R;
+    let mx = -Infinity;
+    for (let z = 0; z < R; z++) {
+      const g = 2 * rng.normal();
+      theta[off + z] = g;
+      if (g > mx) mx = g;
+    }
+    let s = 0;
+    for (let z = 0; z < R; z++) {
+      const e = Math.exp(theta[off + z]! - mx);
+      theta[off + z] = e;
+      s += e;
+    }
+    for (let z = 0; z < R; z++) theta[off + z]! /= s;
+  }
+
+  // User activity.
+  const counts = activity(U, I, N, minPer, tail, rng);
+
+  // Draws.
+  const indptr = new Int32Array(U + 1);
+  for (let u = 0; u < U; u++) indptr[u + 1] = indptr[u]! + counts[u]!;
+  const indices = new Int32Array(N);
+  const timestamps = new Float64Array(N);
+  let maxCount = 0;
+  for (let u = 0; u < U; u++) if (counts[u]! > maxCount) maxCount = counts[u]!;
+  const drawn = new Int32Array(maxCount);
+  const times = new Float64Array(maxCount);
+  const keys = new Float64Array(maxCount);
+  const cum = new Float64Array(R);
+  const mark = new Int32Array(I).fill(-1);
+
+  for (let u = 0; u < U; u++) {
+    const n = counts[u]!;
+    let c = 0;
+    for (let z = 0; z < R; z++) {
+      c += theta[u * R + z]!;
+      cum[z] = c;
+    }
+    let got = 0;
+    const limit = 20 * n + 100;
+    for (let attempt = 0; got < n && attempt < limit; attempt++) {
+      let item: number;
+      if (noise > 0 && rng.next() < noise) {
+        item = draw(popTable, rng);
+      } else {
+        const x = rng.next() * c;
+        let z = 0;
+        while (z < R - 1 && cum[z]! <= x) z++;
+        item = draw(topicTables[z]!, rng);
+      }
+      if (mark[item] === u) continue;
+      mark[item] = u;
+      drawn[got++] = item;
+    }
+    if (got < n) {
+      const start = rng.int(I);
+      for (let j = 0; j < I && got < n; j++) {
+        const item = (start + j) % I;
+        if (mark[item] === u) continue;
+        mark[item] = u;
+        drawn[got++] = item;
+      }
+    }
+    // Timestamps in draw order, then sort the row by item keeping each item's timestamp.
+    let t = YEAR_2020 + rng.int(SECONDS_PER_YEAR);
+    for (let k = 0; k < n; k++) {
+      t += 1 + rng.int(3600);
+      times[k] = t;
+      keys[k] = drawn[k]! * n + k;
+    }
+    const sorted = keys.subarray(0, n).sort();
+    const base = indptr[u]!;
+    for (let k = 0; k < n; k++) {
+      const key = sorted[k]!;
+      const item = Math.floor(key / n);
+      indices[base + k] = item;
+      timestamps[base + k] = times[key - item * n]!;
+    }
+  }
+
+  const values = new Float32Array(N).fill(1);
+  const csr: Csr = { rows: U, cols: I, indptr, indices, values, timestamps };
+  const users = new IdMap(decimalIds(U));
+  const items = new IdMap(decimalIds(I));
+  const truth: SyntheticTruth = {
+    rank: R,
+    noise,
+    userTopics: theta,
+    topicItems: q,
+    popularity: pop,
+    score(user: number, item: number): number {
+      let s = 0;
+      for (let z = 0; z < R; z++) s += theta[user * R + z]! * q[z * I + item]!;
+      return (1 - noise) * s + noise * pop[item]!;
+    },
+  };
+  return { users, items, csr, timestamps, truth };
+}
+
+function decimalIds(n: number): string[] {
+  const out: string[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = String(i);
+  return out;
+}
+
+/** Per-user counts ≥ minPer, ≤ cap, power-law distributed, summing to exactly N. */
+function activity(U: number, I: number, N: number, minPer: number, tail: number, rng: Rng): Int32Array {
+  let cap = Math.max(minPer, Math.floor(I / 2));
+  if (N > U * cap) cap = I;
+  const w = new Float64Array(U);
+  for (let u = 0; u < U; u++) w[u] = Math.pow(1 - rng.next(), -1 / tail); // Pareto, ≥ 1
+  const total = (s: number): number => {
+    let t = 0;
+    for (let u = 0; u < U; u++) t += Math.min(cap, minPer + Math.floor(s * w[u]!));
+    return t;
+  };
+  // Largest s with total(s) ≤ N, by bisection (total is nondecreasing; total(cap) = U·cap ≥ N).
+  let lo = 0, hi = cap;
+  for (let it = 0; it < 64 && hi - lo > 1e-12 * hi; it++) {
+    const mid = (lo + hi) / 2;
+    if (total(mid) <= N) lo = mid;
+    else hi = mid;
+  }
+  const counts = new Int32Array(U);
+  let sum = 0;
+  for (let u = 0; u < U; u++) {
+    counts[u] = Math.min(cap, minPer + Math.floor(lo * w[u]!));
+    sum += counts[u]!;
+  }
+  // Hand out the rest one by one, most active users first, skipping those at the cap.
+  if (sum < N) {
+    const order = Array.from({ length: U }, (_, u) => u).sort((a, b) => w[b]! - w[a]! || a - b);
+    while (sum < N) {
+      for (let j = 0; j < U && sum < N; j++) {
+        const u = order[j]!;
+        if (counts[u]! < cap) {
+          counts[u]!++;
+          sum++;
+        }
+      }
+    }
+  }
+  return counts;
+}
+
+interface AliasTable {
+  n: number;
+  prob: Float64Array;
+  alias: Int32Array;
+}
+
+/** Vose's alias method over weights p (nonnegative, not all zero). */
+function aliasTable(p: ArrayLike<number>): AliasTable {
+  const n = p.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += p[i]!;
+  const prob = new Float64Array(n);
+  const alias = new Int32Array(n);
+  const scaled = new Float64Array(n);
+  const small = new Int32Array(n);
+  const large = new Int32Array(n);
+  let ns = 0, nl = 0;
+  for (let i = 0; i < n; i++) {
+    scaled[i] = (p[i]! * n) / sum;
+    if (scaled[i]! < 1) small[ns++] = i;
+    else large[nl++] = i;
+  }
+  while (ns > 0 && nl > 0) {
+    const s = small[--ns]!;
+    const l = large[--nl]!;
+    prob[s] = scaled[s]!;
+    alias[s] = l;
+    scaled[l] = scaled[l]! + scaled[s]! - 1;
+    if (scaled[l]! < 1) small[ns++] = l;
+    else large[nl++] = l;
+  }
+  while (nl > 0) {
+    const l = large[--nl]!;
+    prob[l] = 1;
+    alias[l] = l;
+  }
+  while (ns > 0) {
+    const s = small[--ns]!;
+    prob[s] = 1;
+    alias[s] = s;
+  }
+  return { n, prob, alias };
+}
+
+function draw(t: AliasTable, rng: Rng): number {
+  const j = rng.int(t.n);
+  return rng.next() < t.prob[j]! ? j : t.alias[j]!;
+}

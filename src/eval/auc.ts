@@ -1,0 +1,62 @@
+// AUC over held-out pairs, exact over all items (not sampled).
+//
+// For every held-out pair (u, i): the fraction of items j that u has not interacted with (neither in
+// train nor in test) whose score is below s_ui, ties counting ½. `auc` is the mean over held-out
+// pairs; `userAuc` first averages each user's pairs, then averages over users.
+import { forEachScoredUser, type SparseRows, type UserScorer } from './scorer.js';
+
+export interface AucResult {
+  auc: number;
+  userAuc: number;
+  pairs: number;
+  users: number;
+}
+
+export function heldOutAuc(scorer: UserScorer, train: SparseRows, test: SparseRows): AucResult {
+  const n = scorer.nItems;
+  const mark = new Int32Array(n).fill(-1); // mark[j] === u when u interacted with j
+  let sum = 0;
+  let pairs = 0;
+  let userSum = 0;
+  let users = 0;
+  forEachScoredUser(scorer, test, (u, s, o) => {
+    let positives = 0;
+    for (const rows of [train, test]) {
+      for (let p = rows.indptr[u]; p < rows.indptr[u + 1]; p++) {
+        const j = rows.indices[p];
+        if (mark[j] !== u) {
+          mark[j] = u;
+          positives++;
+        }
+      }
+    }
+    const negatives = n - positives;
+    if (negatives === 0) return;
+    let uSum = 0;
+    let uPairs = 0;
+    for (let p = test.indptr[u]; p < test.indptr[u + 1]; p++) {
+      const si = s[o + test.indices[p]];
+      let below = 0;
+      let ties = 0;
+      for (let j = 0; j < n; j++) {
+        if (mark[j] === u) continue;
+        const sj = s[o + j];
+        if (sj < si) below++;
+        else if (sj === si) ties++;
+      }
+      const a = (below + 0.5 * ties) / negatives;
+      uSum += a;
+      uPairs++;
+    }
+    sum += uSum;
+    pairs += uPairs;
+    userSum += uSum / uPairs;
+    users++;
+  });
+  return {
+    auc: pairs ? sum / pairs : NaN,
+    userAuc: users ? userSum / users : NaN,
+    pairs,
+    users,
+  };
+}

@@ -1,0 +1,79 @@
+// Hyper-parameters of the ALS model, their defaults and their validation.
+import { BACKENDS, type BackendName } from '../kernels/select.js';
+
+export type SolverName = 'cg' | 'cholesky';
+export const SOLVERS: readonly SolverName[] = ['cg', 'cholesky'];
+
+export interface AlsOptions {
+  /** Latent factors per user and item (k). */
+  factors: number;
+  /** λ, weight of ‖X‖² + ‖Y‖² in the loss. 50 suits MovieLens-sized data with α = 40. */
+  regularization: number;
+  /** α in the confidence c = 1 + α·p of an observed pair (Hu, Koren, Volinsky 2008). */
+  alpha: number;
+  /** ALS passes (users then items) in `fit`. */
+  iterations: number;
+  /** 'cg': `cgSteps` conjugate-gradient steps per row, warm-started; 'cholesky': exact solve per row. */
+  solver: SolverName;
+  cgSteps: number;
+  /** Seeds the factor initialisation. */
+  seed: number;
+  backend: BackendName;
+}
+
+export const DEFAULT_OPTIONS: Readonly<AlsOptions> = Object.freeze({
+  factors: 64,
+  regularization: 50,
+  alpha: 40,
+  iterations: 40,
+  solver: 'cg',
+  cgSteps: 3,
+  seed: 0,
+  backend: 'auto',
+});
+
+/** A bad option value: names the option, the value and what was expected. */
+export class OptionError extends Error {
+  constructor(
+    readonly option: string,
+    readonly value: unknown,
+    expected: string,
+  ) {
+    super(`invalid ${option}: ${JSON.stringify(value)}; expected ${expected}`);
+    this.name = 'OptionError';
+  }
+}
+
+function int(name: string, v: unknown, min: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw new OptionError(name, v, `an integer ≥ ${min}`);
+  }
+  return v;
+}
+
+function real(name: string, v: unknown, min: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
+    throw new OptionError(name, v, `a finite number ≥ ${min}`);
+  }
+  return v;
+}
+
+/** Fills defaults and checks every value; throws OptionError on the first bad one. */
+export function resolveOptions(partial: Partial<AlsOptions> = {}): AlsOptions {
+  const o = { ...DEFAULT_OPTIONS, ...stripUndefined(partial) };
+  int('factors', o.factors, 1);
+  real('regularization', o.regularization, 0);
+  real('alpha', o.alpha, 0);
+  int('iterations', o.iterations, 0);
+  int('cgSteps', o.cgSteps, 1);
+  int('seed', o.seed, 0);
+  if (!SOLVERS.includes(o.solver)) throw new OptionError('solver', o.solver, SOLVERS.join(' or '));
+  if (!BACKENDS.includes(o.backend)) throw new OptionError('backend', o.backend, BACKENDS.join(', '));
+  return o;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

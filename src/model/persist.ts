@@ -1,0 +1,215 @@
+// The model file format (".uals"), version 1. Little-endian throughout.
+//
+//   offset 0   magic "UALS\0\r\n\x1a" (8 bytes; the \r\n and ^Z catch text-mode and truncating copies)
+//   8          u32 format version (1)
+//   12         u32 header length H
+//   16         header: UTF-8 JSON {options, users, items, nnz, testNnz, fitResidual, sections}
+//   16+H …     sections, each starting on a 4-byte boundary, in the order and sizes the header lists:
+//              X f32[users·k], Y f32[items·k], indptr i32[users+1], indices i32[nnz], conf f32[nnz],
+//              testIndptr i32[users+1], testIndices i32[testNnz], userIds, itemIds (UTF-8 JSON arrays)
+//   end − 4    u32 CRC-32 of every byte before it
+//
+// The training interactions are kept because forgetting needs them; ids let the file answer
+// queries by external id.
+import { IdMap } from '../data/interactions.js';
+import type { AlsOptions } from './options.js';
+import { ALS, type PairRows } from './als.js';
+import type { BackendName } from '../kernels/select.js';
+
+export const MAGIC = new Uint8Array([0x55, 0x41, 0x4c, 0x53, 0x00, 0x0d, 0x0a, 0x1a]);
+export const FORMAT_VERSION = 1;
+
+/** A model file that is truncated, corrupt, foreign or of an unknown version. */
+export class ModelFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelFileError';
+  }
+}
+
+export interface ModelSnapshot {
+  options: AlsOptions;
+  users: IdMap;
+  items: IdMap;
+  userFactors: Float32Array;
+  itemFactors: Float32Array;
+  train: PairRows;
+  confidence: Float32Array;
+  test?: PairRows;
+  fitResidual: number;
+}
+
+interface Header {
+  options: AlsOptions;
+  users: number;
+  items: number;
+  nnz: number;
+  testNnz: number;
+  fitResidual: number | null;
+  sections: Array<{ name: string; bytes: number }>;
+}
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let b = 0; b < 8; b++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+export function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+const pad4 = (n: number): number => (n + 3) & ~3;
+
+function asBytes(a: ArrayBufferView): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+export function encodeModel(m: ModelSnapshot): Uint8Array {
+  const enc = new TextEncoder();
+  const rows = m.train.rows;
+  const nnz = m.train.indptr[rows];
+  const testIndptr = m.test ? m.test.indptr.subarray(0, rows + 1) : new Int32Array(rows + 1);
+  const testNnz = testIndptr[rows];
+  const testIndices = m.test ? m.test.indices.subarray(0, testNnz) : new Int32Array(0);
+  const parts: Array<[string, Uint8Array]> = [
+    ['X', asBytes(m.userFactors)],
+    ['Y', asBytes(m.itemFactors)],
+    ['indptr', asBytes(m.train.indptr.subarray(0, rows + 1))],
+    ['indices', asBytes(m.train.indices.subarray(0, nnz))],
+    ['conf', asBytes(m.confidence.subarray(0, nnz))],
+    ['testIndptr', asBytes(testIndptr)],
+    ['testIndices', asBytes(testIndices)],
+    ['userIds', enc.encode(JSON.stringify(m.users.ids))],
+    ['itemIds', enc.encode(JSON.stringify(m.items.ids))],
+  ];
+  const header: Header = {
+    options: m.options,
+    users: rows,
+    items: m.train.cols,
+    nnz,
+    testNnz,
+    fitResidual: Number.isFinite(m.fitResidual) ? m.fitResidual : null,
+    sections: parts.map(([name, b]) => ({ name, bytes: b.length })),
+  };
+  const hb = enc.encode(JSON.stringify(header));
+  let size = 16 + pad4(hb.length);
+  for (const [, b] of parts) size += pad4(b.length);
+  size += 4;
+  const out = new Uint8Array(size);
+  const dv = new DataView(out.buffer);
+  out.set(MAGIC, 0);
+  dv.setUint32(8, FORMAT_VERSION, true);
+  dv.setUint32(12, hb.length, true);
+  out.set(hb, 16);
+  let off = 16 + pad4(hb.length);
+  for (const [, b] of parts) {
+    out.set(b, off);
+    off += pad4(b.length);
+  }
+  dv.setUint32(off, crc32(out.subarray(0, off)), true);
+  return out;
+}
+
+export function decodeModel(bytes: Uint8Array, source = 'model file'): ModelSnapshot {
+  if (bytes.length < 20) throw new ModelFileError(`${source}: too short (${bytes.length} bytes) to be an untrain-als model`);
+  for (let i = 0; i < MAGIC.length; i++) {
+    if (bytes[i] !== MAGIC[i]) throw new ModelFileError(`${source}: not an untrain-als model file (wrong magic bytes)`);
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = dv.getUint32(8, true);
+  if (version !== FORMAT_VERSION) {
+    throw new ModelFileError(`${source}: format version ${version} is not supported (this build reads version ${FORMAT_VERSION})`);
+  }
+  const hlen = dv.getUint32(12, true);
+  if (16 + hlen + 4 > bytes.length) throw new ModelFileError(`${source}: truncated (header runs past the end of the file)`);
+  let header: Header;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(16, 16 + hlen)));
+  } catch {
+    throw new ModelFileError(`${source}: corrupt header`);
+  }
+  let expected = 16 + pad4(hlen);
+  for (const s of header.sections ?? []) expected += pad4(s.bytes);
+  expected += 4;
+  if (bytes.length < expected) {
+    throw new ModelFileError(`${source}: truncated: ${bytes.length} bytes, the header promises ${expected}`);
+  }
+  if (bytes.length > expected) {
+    throw new ModelFileError(`${source}: ${bytes.length - expected} unexpected bytes after the end of the model`);
+  }
+  const crcAt = expected - 4;
+  if (crc32(bytes.subarray(0, crcAt)) !== dv.getUint32(crcAt, true)) {
+    throw new ModelFileError(`${source}: checksum mismatch: the file is corrupt`);
+  }
+  const sec = new Map<string, Uint8Array>();
+  let off = 16 + pad4(hlen);
+  for (const s of header.sections) {
+    // copy so every typed array is aligned and owns its memory
+    sec.set(s.name, bytes.slice(off, off + s.bytes));
+    off += pad4(s.bytes);
+  }
+  const get = (name: string, bytesWanted: number): Uint8Array => {
+    const b = sec.get(name);
+    if (!b || b.length !== bytesWanted) throw new ModelFileError(`${source}: section ${name} missing or of the wrong size`);
+    return b;
+  };
+  const { users, items, nnz, testNnz, options } = header;
+  const k = options.factors;
+  const f32 = (name: string, n: number): Float32Array => new Float32Array(get(name, 4 * n).buffer);
+  const i32 = (name: string, n: number): Int32Array => new Int32Array(get(name, 4 * n).buffer);
+  const dec = new TextDecoder();
+  const ids = (name: string, n: number): IdMap => {
+    const b = sec.get(name);
+    if (!b) throw new ModelFileError(`${source}: section ${name} missing`);
+    const list = JSON.parse(dec.decode(b)) as string[];
+    if (!Array.isArray(list) || list.length !== n) throw new ModelFileError(`${source}: section ${name} has the wrong length`);
+    return new IdMap(list);
+  };
+  const indptr = i32('indptr', users + 1);
+  const testIndptr = i32('testIndptr', users + 1);
+  return {
+    options,
+    users: ids('userIds', users),
+    items: ids('itemIds', items),
+    userFactors: f32('X', users * k),
+    itemFactors: f32('Y', items * k),
+    train: { rows: users, cols: items, indptr, indices: i32('indices', nnz) },
+    confidence: f32('conf', nnz),
+    test: testNnz > 0 ? { rows: users, cols: items, indptr: testIndptr, indices: i32('testIndices', testNnz) } : undefined,
+    fitResidual: header.fitResidual ?? NaN,
+  };
+}
+
+/** Serialises a fitted model (factors, ids, training and test interactions, options). */
+export function modelToBytes(model: ALS): Uint8Array {
+  return encodeModel({
+    options: model.options,
+    users: model.userIds,
+    items: model.itemIds,
+    userFactors: model.userFactors,
+    itemFactors: model.itemFactors,
+    train: model.trainRows,
+    confidence: model.trainConfidence,
+    test: model.testRows,
+    fitResidual: model.fitResidual,
+  });
+}
+
+/** Rebuilds a model from `modelToBytes` output; `backend` overrides the saved one. */
+export async function modelFromBytes(
+  bytes: Uint8Array, opts: { backend?: BackendName; source?: string } = {},
+): Promise<ALS> {
+  const snap = decodeModel(bytes, opts.source);
+  const model = await ALS.create({ ...snap.options, backend: opts.backend ?? snap.options.backend });
+  model.setData({ users: snap.users, items: snap.items, train: snap.train, test: snap.test }, snap.confidence);
+  model.setFactors(snap.userFactors, snap.itemFactors);
+  model.fitResidual = snap.fitResidual;
+  return model;
+}

@@ -1,0 +1,81 @@
+// Shared test helpers: tiny dense problems, the shared data folder, fixture files.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { IdMap } from '../src/data/interactions.js';
+import type { TrainingData, PairRows } from '../src/model/als.js';
+import type { BackendName } from '../src/kernels/select.js';
+import { Rng } from '../src/data/random.js';
+
+export const SHARED_DATA = process.env.UNTRAIN_ALS_DATA ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/data');
+export const FIXTURES = process.env.UNTRAIN_ALS_FIXTURES ?? resolve(SHARED_DATA, '../fixtures');
+
+export const BACKEND_NAMES: BackendName[] = ['wasm', 'js'];
+
+/** A CSR pattern from a dense 0/1 matrix. */
+export function csrFromDense(m: number[][]): PairRows {
+  const rows = m.length;
+  const cols = m[0].length;
+  const indptr = new Int32Array(rows + 1);
+  const idx: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) if (m[r][c]) idx.push(c);
+    indptr[r + 1] = idx.length;
+  }
+  return { rows, cols, indptr, indices: Int32Array.from(idx) };
+}
+
+/** CSR pattern from (row, col) pairs, sorted within rows. */
+export function csrFromPairs(rows: number, cols: number, pairs: Array<[number, number]>): PairRows {
+  const sorted = [...pairs].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const indptr = new Int32Array(rows + 1);
+  for (const [r] of sorted) indptr[r + 1]++;
+  for (let r = 0; r < rows; r++) indptr[r + 1] += indptr[r];
+  return { rows, cols, indptr, indices: Int32Array.from(sorted.map((p) => p[1])) };
+}
+
+export function idRange(n: number, from = 0): IdMap {
+  return new IdMap(Array.from({ length: n }, (_, i) => String(i + from)));
+}
+
+export function denseData(m: number[][]): TrainingData {
+  return { users: idRange(m.length), items: idRange(m[0].length), train: csrFromDense(m) };
+}
+
+export function readF64(path: string): Float64Array {
+  const b = readFileSync(path);
+  return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+/** Max |a−b| / max |b|. */
+export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  let s = 0;
+  for (let i = 0; i < b.length; i++) {
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+    s = Math.max(s, Math.abs(b[i]));
+  }
+  return d / s;
+}
+
+export function relDiff(a: number, b: number): number {
+  return Math.abs(a - b) / Math.abs(b);
+}
+
+/** A random sparse problem: `users` × `items`, each user with `per` distinct items. */
+export function randomData(users: number, items: number, per: number, seed: number): TrainingData {
+  const rng = new Rng(seed);
+  const pairs: Array<[number, number]> = [];
+  for (let u = 0; u < users; u++) {
+    const chosen = new Set<number>();
+    // a little structure: users prefer items near u·items/users
+    while (chosen.size < per) {
+      const centre = Math.floor((u * items) / users);
+      const j = rng.next() < 0.7 ? (centre + rng.int(10)) % items : rng.int(items);
+      chosen.add(j);
+    }
+    for (const j of chosen) pairs.push([u, j]);
+  }
+  return { users: idRange(users), items: idRange(items), train: csrFromPairs(users, items, pairs) };
+}
+
