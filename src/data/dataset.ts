@@ -2,6 +2,7 @@
 import { DataError } from './errors.js';
 import { buildInteractions, holdoutSplit, type Csr, type IdMap } from './interactions.js';
 import type { RawInteractions } from './parse.js';
+import type { InteractionArrays, Interactions } from './interactions.js';
 
 export interface Dataset {
   users: IdMap;
@@ -22,12 +23,13 @@ export interface DatasetOptions {
   source?: string;
 }
 
-export function prepareDataset(raw: RawInteractions, opts: DatasetOptions = {}): Dataset {
+/** `raw`: parsed records, or ready Interactions (e.g. from `synthetic`), used as they are. */
+export function prepareDataset(raw: RawInteractions | InteractionArrays | Interactions, opts: DatasetOptions = {}): Dataset {
   const holdout = opts.holdout ?? 0.01;
   if (!(holdout >= 0 && holdout < 1)) {
     throw new DataError(`hold-out fraction ${holdout} is out of range; expected a number in [0, 1)`, { file: opts.source });
   }
-  const inter = buildInteractions(raw, { threshold: opts.threshold });
+  const inter = 'csr' in raw ? raw : buildInteractions(raw, { threshold: opts.threshold });
   const nnz = inter.csr.indptr[inter.csr.rows];
   if (holdout === 0) return { users: inter.users, items: inter.items, interactions: nnz, train: inter.csr };
   const { train, test } = holdoutSplit(inter.csr, holdout, opts.seed ?? 0);

@@ -112,9 +112,13 @@ export interface InteractionArrays {
  * and items left without any pair are dropped. Indices follow the order of first appearance in
  * the input among the ids that remain. Within each row, column indices are strictly ascending.
  * Throws a DataError when the input is empty, the options are invalid, or nothing remains.
+ *
+ * `raw` may also be an already built Interactions (e.g. from `synthetic`): its pairs go through
+ * the same duplicate and threshold steps, but its id maps and shape are kept as they are (rows or
+ * columns without pairs stay, empty). When nothing changes, it is returned with the same arrays.
  */
-export function buildInteractions(raw: InteractionArrays | RawInteractions, opts: BuildOptions = {}): Interactions {
-  const source = raw.source;
+export function buildInteractions(raw: InteractionArrays | RawInteractions | Interactions, opts: BuildOptions = {}): Interactions {
+  const source = 'source' in raw && typeof raw.source === 'string' ? raw.source : undefined;
   const threshold = opts.threshold ?? -Infinity;
   const rule = opts.duplicates ?? 'max';
   if (typeof threshold !== 'number' || Number.isNaN(threshold)) {
@@ -123,29 +127,77 @@ export function buildInteractions(raw: InteractionArrays | RawInteractions, opts
   if (!DUPLICATE_RULES.includes(rule)) {
     throw new DataError(`unknown duplicates rule ${JSON.stringify(rule)}`, { file: source, expected: `one of ${DUPLICATE_RULES.join(', ')}` });
   }
+  if ('csr' in raw) {
+    if (isClean(raw.csr, threshold)) {
+      const out: Interactions = { users: raw.users, items: raw.items, csr: raw.csr };
+      if (raw.csr.timestamps) out.timestamps = raw.csr.timestamps;
+      return out;
+    }
+    return fromCodes(raw.users, raw.items, csrCodes(raw.csr), source, threshold, rule, false);
+  }
+
   const n = raw.users.length;
   const vals = raw.values;
   const ts = raw.timestamps;
   if (raw.items.length !== n || (vals && vals.length !== n) || (ts && ts.length !== n)) {
     throw new DataError('users, items, values and timestamps have different lengths', { file: source, expected: 'parallel arrays' });
   }
-  if (n === 0) throw new DataError('no interactions', { file: source, expected: 'at least one (user, item) record' });
-
-  // 1. Map ids in order of first appearance.
+  // Map ids in order of first appearance.
   const users0 = new IdMap();
   const items0 = new IdMap();
   const r = new Int32Array(n);
   const c = new Int32Array(n);
-  let anyTime = false;
   for (let k = 0; k < n; k++) {
     r[k] = users0.index(raw.users[k]!);
     c[k] = items0.index(raw.items[k]!);
   }
+  let anyTime = false;
   if (ts) {
     for (let k = 0; k < n; k++) {
       if (ts[k] === ts[k]) { anyTime = true; break; }
     }
   }
+  return fromCodes(users0, items0, { r, c, vals, ts: anyTime ? ts : undefined, lines: raw.lines }, source, threshold, rule, true);
+}
+
+interface Codes {
+  r: Int32Array;
+  c: Int32Array;
+  vals?: ArrayLike<number>;
+  ts?: ArrayLike<number>;
+  lines?: ArrayLike<number>;
+}
+
+/** Not empty, no duplicates, rows sorted, no value below threshold: nothing to do. */
+function isClean(csr: Csr, threshold: number): boolean {
+  const { rows, indptr, indices, values } = csr;
+  if (indptr[rows]! === 0) return false;
+  for (let i = 0; i < rows; i++) {
+    let prev = -1;
+    for (let p = indptr[i]!; p < indptr[i + 1]!; p++) {
+      const j = indices[p]!;
+      if (j <= prev || !(values[p]! >= threshold)) return false;
+      prev = j;
+    }
+  }
+  return true;
+}
+
+function csrCodes(csr: Csr): Codes {
+  const total = csr.indptr[csr.rows]!;
+  const r = new Int32Array(total);
+  for (let i = 0; i < csr.rows; i++) r.fill(i, csr.indptr[i]!, csr.indptr[i + 1]!);
+  return { r, c: csr.indices.subarray(0, total), vals: csr.values, ts: csr.timestamps };
+}
+
+function fromCodes(
+  users0: IdMap, items0: IdMap, codes: Codes, source: string | undefined, threshold: number, rule: DuplicateRule,
+  compactIds: boolean,
+): Interactions {
+  const { r, c, vals, ts } = codes;
+  const n = r.length;
+  if (n === 0) throw new DataError('no interactions', { file: source, expected: 'at least one (user, item) record' });
+  const anyTime = ts !== undefined;
   const nu0 = users0.size, ni0 = items0.size;
 
   // 2. Stable radix sort of record numbers by (row, col): by column, then stably by row.
@@ -168,7 +220,7 @@ export function buildInteractions(raw: InteractionArrays | RawInteractions, opts
       const vk = vals ? +vals[k]! : 1;
       const tk = mt ? +ts![k]! : NaN;
       if (rule === 'error') {
-        const lines = raw.lines;
+        const lines = codes.lines;
         const where = lines ? ` (also at line ${lines[k0]})` : ` (records ${k0} and ${k})`;
         throw new DataError(`duplicate pair user ${JSON.stringify(users0.ids[row])}, item ${JSON.stringify(items0.ids[col])}${where}`, {
           file: source, line: lines ? lines[k] : undefined, expected: 'each (user, item) pair at most once (or choose duplicates: last, max or sum)',
@@ -209,8 +261,8 @@ export function buildInteractions(raw: InteractionArrays | RawInteractions, opts
   }
 
   // 5. Compact ids (monotone renumbering keeps rows and columns sorted).
-  const [users, rowMap] = compact(users0, keepRow);
-  const [items, colMap] = compact(items0, keepCol);
+  const [users, rowMap] = compact(users0, compactIds ? keepRow : null);
+  const [items, colMap] = compact(items0, compactIds ? keepCol : null);
 
   // 6. CSR.
   const rows = users.size, cols = items.size;
@@ -256,16 +308,16 @@ function countingOrder(key: Int32Array, buckets: number, within: Int32Array | nu
   return out;
 }
 
-function compact(map: IdMap, keep: Uint8Array): [IdMap, Int32Array] {
+function compact(map: IdMap, keep: Uint8Array | null): [IdMap, Int32Array] {
   const remap = new Int32Array(map.size).fill(-1);
   let all = true;
-  for (let i = 0; i < keep.length; i++) if (!keep[i]) { all = false; break; }
+  if (keep) for (let i = 0; i < keep.length; i++) if (!keep[i]) { all = false; break; }
   if (all) {
     for (let i = 0; i < remap.length; i++) remap[i] = i;
     return [map, remap];
   }
   const out = new IdMap();
-  for (let i = 0; i < keep.length; i++) if (keep[i]) remap[i] = out.index(map.ids[i]!);
+  for (let i = 0; i < keep!.length; i++) if (keep![i]) remap[i] = out.index(map.ids[i]!);
   return [out, remap];
 }
 

@@ -12,9 +12,9 @@
 //              numeric (and not a NaN/Infinity spelling, which is reported as a bad value); with 2
 //              fields when both fields are common column names (user/userId/..., item/movieId/...).
 //   auto       Recognised from the content of the first non-empty lines: a line containing "::" is
-//              ml1m; the header `userId,movieId,rating,timestamp` is mllatest; lines of exactly 4
-//              tab-separated fields with integer ids and numeric rating/timestamp are ml100k;
-//              anything else is delimited.
+//              ml1m; the header `userId,movieId,rating,timestamp` is mllatest; a first line (and
+//              at least half of the first 20) of exactly 4 tab-separated fields with integer ids
+//              and numeric rating/timestamp is ml100k; anything else is delimited.
 //
 // Rules common to every format: empty and whitespace-only lines are skipped, CRLF line ends and a
 // leading BOM are accepted, spaces around fields are trimmed, and every non-empty line must have
@@ -151,7 +151,8 @@ function detectFormatFromSample(sample: SampleLine[]): ResolvedFormat {
   const first = sample[0]!.text;
   if (first.includes('::')) return 'ml1m';
   if (first.trim().replace(/["\s]/g, '').toLowerCase() === MLLATEST_HEADER) return 'mllatest';
-  if (sample.every((s) => looksLikeMl100k(s.text))) return 'ml100k';
+  // One malformed line among the first ones should be reported as such, not change the format.
+  if (looksLikeMl100k(first) && 2 * sample.filter((s) => looksLikeMl100k(s.text)).length >= sample.length) return 'ml100k';
   return 'delimited';
 }
 
@@ -230,10 +231,9 @@ function splitWhitespace(line: string): string[] {
 // ---------------------------------------------------------------------------------------------
 // The body loop
 
-// Field bounds of the current line: start of field j at [2j], end at [2j+1]. Room for 6 fields
-// (one more than the most any format allows, so "too many" is seen).
+// Field bounds of the current line: start of field j at [2j], end at [2j+1]. Bounds are kept for
+// up to 6 fields (more than any format allows); longer lines are only counted.
 const MAX_SEEN = 6;
-const bounds = new Int32Array(2 * MAX_SEEN);
 
 function parseBody(text: string, start: number, layout: Layout, source: string): RawInteractions {
   const n = text.length;
@@ -253,62 +253,70 @@ function parseBody(text: string, start: number, layout: Layout, source: string):
   let count = 0;
   let header: string[] | undefined;
   let skipHeader = layout.header;
+  const cache: (string | undefined)[] = [];
+
+  const d0 = delimiter.charCodeAt(0);
+  const d1 = dlen > 1 ? delimiter.charCodeAt(1) : -1;
+  const bounds = new Int32Array(2 * MAX_SEEN);
 
   let pos = start;
   let lineNo = 0;
   while (pos < n) {
-    let end = text.indexOf('\n', pos);
-    if (end < 0) end = n;
     lineNo++;
-    let e = end;
-    if (e > pos && text.charCodeAt(e - 1) === 13) e--;
     const lineStart = pos;
+    let k = 0;
+    let i = pos;
+    if (whitespace) {
+      i = text.indexOf('\n', pos);
+      if (i < 0) i = n;
+    } else {
+      // One pass over the line: find the delimiters and the end of line together.
+      let fs = pos;
+      for (; i < n; i++) {
+        const ch = text.charCodeAt(i);
+        if (ch === 10) break;
+        if (ch === d0 && (d1 < 0 || text.charCodeAt(i + 1) === d1)) {
+          if (k < MAX_SEEN) {
+            bounds[2 * k] = fs;
+            bounds[2 * k + 1] = i;
+          }
+          k++;
+          i += dlen - 1;
+          fs = i + 1;
+        }
+      }
+      if (k < MAX_SEEN) bounds[2 * k] = fs;
+      k++;
+    }
+    const end = i;
     pos = end + 1;
+    let e = end;
+    if (e > lineStart && text.charCodeAt(e - 1) === 13) e--;
     if (e === lineStart) continue;
     const c0 = text.charCodeAt(lineStart);
     if ((c0 === 32 || c0 === 9 || c0 === 13) && isBlank(text, lineStart, e)) continue;
 
-    // Split into fields.
-    let k: number;
     if (whitespace) {
-      k = splitRuns(text, lineStart, e);
-    } else {
-      k = 0;
-      let fs = lineStart;
-      for (;;) {
-        const d = text.indexOf(delimiter, fs);
-        if (d < 0 || d >= e) {
-          bounds[2 * k] = fs;
-          bounds[2 * k + 1] = e;
-          k++;
-          break;
-        }
-        bounds[2 * k] = fs;
-        bounds[2 * k + 1] = d;
-        k++;
-        fs = d + dlen;
-        if (k === MAX_SEEN - 1) {
-          bounds[2 * k] = fs;
-          bounds[2 * k + 1] = e;
-          k++;
-          break;
-        }
-      }
-      // Trim spaces (and tabs unless tab is the delimiter) around each field.
-      for (let j = 0; j < k; j++) {
-        let a = bounds[2 * j]!, b = bounds[2 * j + 1]!;
-        while (a < b && isSpace(text.charCodeAt(a), trimTabs)) a++;
-        while (b > a && isSpace(text.charCodeAt(b - 1), trimTabs)) b--;
-        bounds[2 * j] = a;
-        bounds[2 * j + 1] = b;
-      }
+      k = splitRuns(text, lineStart, e, bounds);
+    } else if (k <= MAX_SEEN) {
+      const last = 2 * (k - 1);
+      bounds[last + 1] = e > bounds[last]! ? e : bounds[last]!;
     }
 
     if (k !== fields) {
-      const got = k >= MAX_SEEN ? `${MAX_SEEN - 1}+` : String(k);
-      throw new DataError(`wrong number of fields (${got})`, {
+      throw new DataError(`wrong number of fields (${k})`, {
         file: source, line: lineNo, text: text.slice(lineStart, e), expected: layout.shape,
       });
+    }
+    // Trim spaces (and tabs unless tab is the delimiter) around each field.
+    for (let j = 0; j < k; j++) {
+      let fa = bounds[2 * j]!, fb = bounds[2 * j + 1]!;
+      if (fa < fb && (isSpace(text.charCodeAt(fa), trimTabs) || isSpace(text.charCodeAt(fb - 1), trimTabs))) {
+        while (fa < fb && isSpace(text.charCodeAt(fa), trimTabs)) fa++;
+        while (fb > fa && isSpace(text.charCodeAt(fb - 1), trimTabs)) fb--;
+        bounds[2 * j] = fa;
+        bounds[2 * j + 1] = fb;
+      }
     }
     if (skipHeader) {
       skipHeader = false;
@@ -324,7 +332,9 @@ function parseBody(text: string, start: number, layout: Layout, source: string):
         file: source, line: lineNo, text: text.slice(lineStart, e), expected: `a non-empty ${which} id`,
       });
     }
-    if (numericIds) {
+    const user = idString(text, ua, ub, cache);
+    const item = idString(text, ia, ib, cache);
+    if (numericIds && (user === null || item === null)) {
       checkMlId(text, ua, ub, 'user', source, lineNo, lineStart, e);
       checkMlId(text, ia, ib, 'item', source, lineNo, lineStart, e);
     }
@@ -346,8 +356,8 @@ function parseBody(text: string, start: number, layout: Layout, source: string):
       times = grow(times, cap);
       lines = grow(lines, cap);
     }
-    users.push(text.slice(ua, ub));
-    items.push(text.slice(ia, ib));
+    users.push(user ?? text.slice(ua, ub));
+    items.push(item ?? text.slice(ia, ib));
     values[count] = v;
     times[count] = t;
     lines[count] = lineNo;
@@ -372,6 +382,29 @@ function parseBody(text: string, start: number, layout: Layout, source: string):
   return out;
 }
 
+const CACHE_LIMIT = 1 << 22;
+
+/**
+ * The id text[a, b) when it is all digits: canonical ones (no leading zero) below CACHE_LIMIT are
+ * shared through `cache` (fewer strings, and a shared string's hash is computed once for the id
+ * maps later). Null when the id has a non-digit.
+ */
+function idString(text: string, a: number, b: number, cache: (string | undefined)[]): string | null {
+  let v = 0;
+  for (let i = a; i < b; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return null;
+    v = v * 10 + c;
+  }
+  if (v >= CACHE_LIMIT || (text.charCodeAt(a) === 48 && b - a > 1)) return text.slice(a, b);
+  let s = cache[v];
+  if (s === undefined) {
+    s = text.slice(a, b);
+    cache[v] = s;
+  }
+  return s;
+}
+
 function grow<T extends Float64Array | Int32Array>(a: T, cap: number): T {
   const b = new (a.constructor as { new (n: number): T })(cap);
   b.set(a);
@@ -379,16 +412,18 @@ function grow<T extends Float64Array | Int32Array>(a: T, cap: number): T {
 }
 
 /** Splits [a, e) on runs of spaces/tabs into `bounds`; returns the field count (capped). */
-function splitRuns(text: string, a: number, e: number): number {
+function splitRuns(text: string, a: number, e: number, bounds: Int32Array): number {
   let k = 0;
   let i = a;
-  while (i < e && k < MAX_SEEN) {
+  while (i < e) {
     while (i < e && isSpace(text.charCodeAt(i), true)) i++;
     if (i >= e) break;
     const s = i;
     while (i < e && !isSpace(text.charCodeAt(i), true)) i++;
-    bounds[2 * k] = s;
-    bounds[2 * k + 1] = i;
+    if (k < MAX_SEEN) {
+      bounds[2 * k] = s;
+      bounds[2 * k + 1] = i;
+    }
     k++;
   }
   return k;

