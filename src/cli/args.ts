@@ -13,8 +13,18 @@ export class UsageError extends Error {
 export type Flags = NonNullable<ParseArgsConfig['options']>;
 
 export function parse(argv: string[], options: Flags): Record<string, string | boolean | undefined> {
+  // `--reg -1` would read as two flags; join a negative number to its option so that the
+  // value is checked (and refused with a clear message) like any other.
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const name = a.startsWith('--') ? a.slice(2) : undefined;
+    if (name && options[name]?.type === 'string' && /^-[\d.]/.test(argv[i + 1] ?? '')) {
+      args.push(`${a}=${argv[++i]}`);
+    } else args.push(a);
+  }
   try {
-    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     return values as Record<string, string | boolean | undefined>;
   } catch (err) {

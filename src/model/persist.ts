@@ -120,7 +120,7 @@ export function encodeModel(m: ModelSnapshot): Uint8Array {
 export function decodeModel(input: Uint8Array, source = 'model file'): ModelSnapshot {
   // a plain Uint8Array view: Node's Buffer#slice would share memory instead of copying
   const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-  if (bytes.length < 20) throw new ModelFileError(`${source}: too short (${bytes.length} bytes) to be an untrain-als model`);
+  if (bytes.length < 20) throw new ModelFileError(`${source}: not an untrain-als model file (only ${bytes.length} bytes)`);
   for (let i = 0; i < MAGIC.length; i++) {
     if (bytes[i] !== MAGIC[i]) throw new ModelFileError(`${source}: not an untrain-als model file (wrong magic bytes)`);
   }
