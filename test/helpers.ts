@@ -6,6 +6,8 @@ import { IdMap } from '../src/data/interactions.js';
 import type { TrainingData, PairRows } from '../src/model/als.js';
 import type { BackendName } from '../src/kernels/select.js';
 import { Rng } from '../src/data/random.js';
+import { DataError } from '../src/data/errors.js';
+import { expect } from 'vitest';
 
 export const SHARED_DATA = process.env.UNTRAIN_ALS_DATA ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/data');
 export const FIXTURES = process.env.UNTRAIN_ALS_FIXTURES ?? resolve(SHARED_DATA, '../fixtures');
@@ -79,3 +81,14 @@ export function randomData(users: number, items: number, per: number, seed: numb
   return { users: idRange(users), items: idRange(items), train: csrFromPairs(users, items, pairs) };
 }
 
+
+/** Runs f, expects a DataError, returns it. */
+export function dataError(f: () => unknown): DataError {
+  try {
+    f();
+  } catch (err) {
+    expect(err).toBeInstanceOf(DataError);
+    return err as DataError;
+  }
+  throw new Error('expected a DataError, nothing was thrown');
+}

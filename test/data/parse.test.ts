@@ -7,17 +7,8 @@ import { DataError } from '../../src/data/errors.js';
 import { decodeText, isGzip, maybeGunzip } from '../../src/data/gzip.js';
 import { detectFormat, parseInteractions, type RawInteractions } from '../../src/data/parse.js';
 import { readInteractionsFile } from '../../src/node/files.js';
+import { dataError } from '../helpers.js';
 
-/** Runs f, expects a DataError, returns it. */
-function dataError(f: () => unknown): DataError {
-  try {
-    f();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DataError);
-    return err as DataError;
-  }
-  throw new Error('expected a DataError, nothing was thrown');
-}
 
 async function dataErrorAsync(f: () => Promise<unknown>): Promise<DataError> {
   try {

@@ -118,17 +118,13 @@ describe('synthetic', () => {
     expect(truthAuc - popAuc).toBeGreaterThan(0.03);
   });
 
-  it('generates 500,000 pairs quickly and scales about linearly', () => {
-    const t0 = performance.now();
+  // Speed is measured by the benchmark, not asserted here: this checks the sizes come out exact.
+  it('generates exactly 500,000 and 100,000 pairs with at least 5 per user', () => {
     const big = synthetic({ users: 16_000, items: 5_000, interactions: 500_000, seed: 3 });
-    const t1 = performance.now();
     const small = synthetic({ users: 3_200, items: 5_000, interactions: 100_000, seed: 3 });
-    const t2 = performance.now();
-    console.log(`synthetic: 500,000 pairs in ${(t1 - t0).toFixed(0)} ms, 100,000 in ${(t2 - t1).toFixed(0)} ms`);
     expect(nnz(big.csr)).toBe(500_000);
     expect(nnz(small.csr)).toBe(100_000);
     expect(Math.min(...rowCounts(big.csr))).toBeGreaterThanOrEqual(5);
-    expect(t1 - t0).toBeLessThan(10_000); // about 0.3–0.6 s on one core; generous for loaded CI
   });
 
   it('rejects impossible options with a DataError', () => {
