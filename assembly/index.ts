@@ -11,3 +11,4 @@ export { gram } from './gram';
 export { solveRows } from './solve';
 export { lossRows, residualRows } from './loss';
 export { scoreRows } from './score';
+export { invertRows, shermanMorrison, symv } from './sherman';

@@ -1,6 +1,6 @@
 // Shared test helpers: tiny dense problems, the shared data folder, fixture files.
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IdMap } from '../src/data/interactions.js';
 import type { TrainingData, PairRows } from '../src/model/als.js';
@@ -11,6 +11,8 @@ import { expect } from 'vitest';
 
 export const SHARED_DATA = process.env.UNTRAIN_ALS_DATA ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/data');
 export const FIXTURES = process.env.UNTRAIN_ALS_FIXTURES ?? resolve(SHARED_DATA, '../fixtures');
+
+export const FIXTURE_DIR = join(FIXTURES, 'ml100k-k8');
 
 export const BACKEND_NAMES: BackendName[] = ['wasm', 'js'];
 
@@ -92,3 +94,29 @@ export function dataError(f: () => unknown): DataError {
   }
   throw new Error('expected a DataError, nothing was thrown');
 }
+
+/** (user index, item index) pairs of a fixture .tsv (1-based ids in the file). */
+export function readPairs(file: string): Array<[number, number]> {
+  return readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => {
+    const [u, i] = l.split('\t').map(Number);
+    return [u - 1, i - 1] as [number, number];
+  });
+}
+
+/** ML-100K as the fixture defines it: index = id − 1, train = u.data minus test-pairs.tsv. */
+export function loadFixtureData(): TrainingData {
+  const test = readPairs(join(FIXTURE_DIR, 'test-pairs.tsv'));
+  const testKeys = new Set(test.map(([u, i]) => u * 10000 + i));
+  const all = readFileSync(join(SHARED_DATA, 'ml-100k/u.data'), 'utf8').trim().split('\n').map((l) => {
+    const [u, i] = l.split('\t').map(Number);
+    return [u - 1, i - 1] as [number, number];
+  });
+  const train = all.filter(([u, i]) => !testKeys.has(u * 10000 + i));
+  return {
+    users: idRange(943, 1),
+    items: idRange(1682, 1),
+    train: csrFromPairs(943, 1682, train),
+    test: csrFromPairs(943, 1682, test),
+  };
+}
+

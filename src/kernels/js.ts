@@ -1,8 +1,8 @@
 // The pure-TypeScript twin of the WASM kernels, for engines without WebAssembly SIMD. Written for
 // speed too: Float32Array storage, no allocation inside loops. Arithmetic is in JS doubles, so
 // results differ from the float32 WASM kernels by rounding only.
-import type { CsrBufs, F32Buf, I32Buf, Kernels, SolveArgs } from './kernels.js';
-import { SOLVER_CHOLESKY } from './kernels.js';
+import type { CsrBufs, F32Buf, I32Buf, InvertArgs, Kernels, SolveArgs } from './kernels.js';
+import { SM_TOL, SOLVER_CHOLESKY } from './kernels.js';
 
 class JsF32 implements F32Buf {
   readonly ptr = -1;
@@ -237,6 +237,117 @@ function scoreRows(
   }
 }
 
+/**
+ * X (k × k at x[xo..)) = (L Lᵀ)⁻¹, L in the lower triangle of m: row j of X solves L Lᵀ x = e_j (the
+ * forward pass starts at j, the entries above j being zero), then X is symmetrised.
+ */
+function inverseFromCholesky(m: Float32Array, k: number, x: Float32Array, xo: number): void {
+  for (let j = 0; j < k; j++) {
+    const r = xo + j * k;
+    for (let f = 0; f < j; f++) x[r + f] = 0;
+    x[r + j] = 1 / m[j * k + j];
+    for (let i = j + 1; i < k; i++) {
+      let s = 0;
+      for (let p = j; p < i; p++) s -= m[i * k + p] * x[r + p];
+      x[r + i] = s / m[i * k + i];
+    }
+    for (let i = k - 1; i >= 0; i--) {
+      let s = x[r + i];
+      for (let p = i + 1; p < k; p++) s -= m[p * k + i] * x[r + p];
+      x[r + i] = s / m[i * k + i];
+    }
+  }
+  for (let i = 1; i < k; i++) {
+    for (let j = 0; j < i; j++) {
+      const v = (x[xo + i * k + j] + x[xo + j * k + i]) * 0.5;
+      x[xo + i * k + j] = v;
+      x[xo + j * k + i] = v;
+    }
+  }
+}
+
+function invertRows(args: InvertArgs): number {
+  const { csr, k, start, end } = args;
+  const indptr = csr.indptr.view;
+  const indices = csr.indices.view;
+  const conf = csr.conf.view;
+  const Y = args.Y.view;
+  const G = args.gram.view;
+  const out = args.out.view;
+  const s = args.scratch.view;
+  const kk = k * k;
+  let failed = 0;
+  // empty rows: 0 = not met yet, 1 = G⁻¹ is at emptyBlock, −1 = G is not positive definite
+  let emptyState = 0;
+  let emptyBlock = 0;
+  for (let u = start; u < end; u++) {
+    const lo = indptr[u];
+    const hi = indptr[u + 1];
+    const blk = (u - start) * kk;
+    if (lo === hi) {
+      if (emptyState === 1) {
+        out.copyWithin(blk, emptyBlock, emptyBlock + kk);
+        continue;
+      }
+      if (emptyState === -1) {
+        failed++;
+        continue;
+      }
+    }
+    // A = G + Σ (c − 1) y yᵀ, lower triangle, in the same order as solveRows
+    s.set(G.subarray(0, kk), 0);
+    for (let n = lo; n < hi; n++) {
+      const yo = indices[n] * k;
+      const w = conf[n] - 1;
+      if (w === 0) continue;
+      for (let i = 0; i < k; i++) {
+        const wyi = w * Y[yo + i];
+        const row = i * k;
+        for (let j = 0; j <= i; j++) s[row + j] += wyi * Y[yo + j];
+      }
+    }
+    if (!cholesky(s, k)) {
+      failed++;
+      if (lo === hi) emptyState = -1;
+      continue;
+    }
+    inverseFromCholesky(s, k, out, blk);
+    if (lo === hi) {
+      emptyState = 1;
+      emptyBlock = blk;
+    }
+  }
+  return failed;
+}
+
+/** out[oo..oo+k) = M b, M the k × k block of a at ao (read by rows). */
+function symvAt(a: Float32Array, ao: number, k: number, b: Float32Array, bo: number, out: Float32Array, oo: number): void {
+  for (let i = 0; i < k; i++) out[oo + i] = dot(a, ao + i * k, b, bo, k);
+}
+
+function symv(Ainv: F32Buf, offset: number, k: number, b: F32Buf, bOffset: number, out: F32Buf, outOffset: number): void {
+  symvAt(Ainv.view, offset, k, b.view, bOffset, out.view, outOffset);
+}
+
+function shermanMorrison(
+  Ainv: F32Buf, offset: number, k: number, vb: F32Buf, vOffset: number, w: number, scratch: F32Buf,
+): boolean {
+  const a = Ainv.view;
+  const v = vb.view;
+  const z = scratch.view;
+  symvAt(a, offset, k, v, vOffset, z, 0);
+  const wq = w * dot(v, vOffset, z, 0, k);
+  const d = 1 + wq;
+  if (!(d > SM_TOL * (1 + Math.abs(wq)))) return false;
+  const s = w / d;
+  for (let i = 0; i < k; i++) {
+    const zi = z[i];
+    const r = offset + i * k;
+    for (let j = 0; j < k; j++) a[r + j] -= s * (zi * z[j]);
+  }
+  return true;
+}
+
 export function createJsKernels(): Kernels {
   return {
     name: 'js',
@@ -248,5 +359,8 @@ export function createJsKernels(): Kernels {
     lossRows,
     residualRows,
     scoreRows,
+    invertRows,
+    shermanMorrison,
+    symv,
   };
 }

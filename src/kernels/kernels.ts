@@ -55,10 +55,33 @@ export interface SolveArgs {
   scratch: F32Buf;
 }
 
-/** Floats of scratch one `solveRows` call needs. */
+/** Floats of scratch one `solveRows` or `invertRows` call needs (also enough for `shermanMorrison`). */
 export function solveScratchFloats(k: number): number {
   return k * k + 4 * k + 4;
 }
+
+export interface InvertArgs {
+  csr: CsrBufs;
+  /** The fixed side: csr.cols × k. */
+  Y: F32Buf;
+  /** YᵀY + λI, k × k (from `gram`). */
+  gram: F32Buf;
+  k: number;
+  start: number;
+  end: number;
+  /** At least (end − start)·k² floats: block r − start receives A_r⁻¹. */
+  out: F32Buf;
+  /** At least `solveScratchFloats(k)` floats, private to this call. */
+  scratch: F32Buf;
+}
+
+/**
+ * Relative pivot threshold of `shermanMorrison`: the update is refused unless
+ * d = 1 + w·vᵀA⁻¹v > SM_TOL·(1 + |w·vᵀA⁻¹v|). d = det(A + w v vᵀ)/det(A), so d ≤ 0 means the updated
+ * matrix is singular or indefinite; in float32 d carries an error of about cond(A)·6e-8·(1 + |w q|),
+ * so an update that makes A exactly singular comes out with |d| well below 1e-5·(1 + |w q|).
+ */
+export const SM_TOL = 1e-5;
 
 export interface Kernels {
   readonly name: 'wasm' | 'js';
@@ -94,4 +117,35 @@ export interface Kernels {
 
   /** out[b·n + j] = Q[rows[b]]·Y[j] for b < count, j < n. */
   scoreRows(Q: F32Buf, rows: I32Buf, count: number, Y: F32Buf, n: number, k: number, out: F32Buf): void;
+
+  /**
+   * For rows r in [start, end): out[(r − start)·k² …] = A_r⁻¹ (full k × k, row-major, exactly
+   * symmetric), A_r built as `solveRows` builds it; a row with no stored pair gets gram⁻¹. Cholesky,
+   * then one solve per identity column. Returns the number of rows whose A_r was not positive
+   * definite (their blocks are left unchanged).
+   */
+  invertRows(args: InvertArgs): number;
+
+  /**
+   * In place: the k × k block of Ainv at float index `offset` (holding A⁻¹, symmetric) becomes
+   * (A + w v vᵀ)⁻¹, v = v.view[vOffset, vOffset + k), by Sherman–Morrison:
+   * A⁻¹ − (w / (1 + w vᵀA⁻¹v)) (A⁻¹v)(A⁻¹v)ᵀ. w < 0 is a downdate. Returns false and leaves the
+   * block untouched unless 1 + w·vᵀA⁻¹v > SM_TOL·(1 + |w·vᵀA⁻¹v|) (the updated matrix would be
+   * singular, indefinite or too close to it; also false on NaN). The block stays exactly symmetric.
+   * `scratch`: at least k floats (it must not overlap the block or v).
+   */
+  shermanMorrison(Ainv: F32Buf, offset: number, k: number, v: F32Buf, vOffset: number, w: number, scratch: F32Buf): boolean;
+
+  /**
+   * out[outOffset, outOffset + k) = A⁻¹ b, A⁻¹ the symmetric k × k block of Ainv at float index
+   * `offset`, b = b.view[bOffset, bOffset + k). `out` must not overlap b.
+   */
+  symv(Ainv: F32Buf, offset: number, k: number, b: F32Buf, bOffset: number, out: F32Buf, outOffset: number): void;
+}
+
+/** Frees the three buffers of a CSR. */
+export function freeCsr(kern: Kernels, csr: CsrBufs): void {
+  kern.free(csr.conf);
+  kern.free(csr.indices);
+  kern.free(csr.indptr);
 }

@@ -12,11 +12,12 @@ import { rankingMetricsAtK, type RankingMetrics } from '../eval/ranking.js';
 import type { SparseRows, UserScorer } from '../eval/scorer.js';
 import { topN } from '../eval/topn.js';
 import {
-  SOLVER_CG, SOLVER_CHOLESKY, solveScratchFloats,
+  SOLVER_CG, SOLVER_CHOLESKY, solveScratchFloats, freeCsr,
   type CsrBufs, type F32Buf, type Kernels,
 } from '../kernels/kernels.js';
 import { loadKernels } from '../kernels/select.js';
 import { resolveOptions, OptionError, type AlsOptions } from './options.js';
+import { forget, type ForgetOptions, type ForgetResult, type Pair } from './forget.js';
 
 /** Interactions in CSR form (rows = users). Only the pattern is used: every stored pair is p = 1. */
 export interface PairRows extends SparseRows {
@@ -37,6 +38,8 @@ export interface IterationReport {
   seconds: number;
   /** Validation AUC after this iteration, when a test set was given. */
   auc?: number;
+  /** Relative residual after this iteration, when asked for (`FitOptions.certificate`). */
+  certificate?: number;
 }
 
 export interface FitOptions {
@@ -44,6 +47,8 @@ export interface FitOptions {
   onIteration?: (report: IterationReport) => void | boolean;
   /** Keep the factors of the iteration with the best validation AUC (the paper's early stopping). */
   keepBest?: boolean;
+  /** Also compute the certificate (relative residual) after every iteration. */
+  certificate?: boolean;
   /** Start from these factors instead of the seeded random start (users × k and items × k, row-major). */
   initial?: { userFactors: ArrayLike<number>; itemFactors: ArrayLike<number> };
 }
@@ -90,7 +95,8 @@ export class UnknownIdError extends Error {
   }
 }
 
-interface State {
+/** The model's buffers in backend memory (for forgetting; not a stable public API). */
+export interface State {
   users: IdMap;
   items: IdMap;
   userCsr: CsrBufs;
@@ -188,9 +194,7 @@ export class ALS {
     this.dispose();
     const kern = this.kernels;
     const conf = confidence ?? new Float32Array(nnz).fill(1 + this.options.alpha);
-    const userCsr = this.upload(train.rows, train.cols, train.indptr, train.indices.subarray(0, nnz), conf);
-    const t = transpose({ rows: train.rows, cols: train.cols, indptr: train.indptr, indices: train.indices, values: conf });
-    const itemCsr = this.upload(train.cols, train.rows, t.indptr, t.indices, t.values);
+    const { userCsr, itemCsr } = this.uploadBoth(train.rows, train.cols, train.indptr, train.indices.subarray(0, nnz), conf);
     this.state = {
       users: data.users,
       items: data.items,
@@ -202,6 +206,29 @@ export class ALS {
       gram: kern.f32(k * k),
       scratch: kern.f32(solveScratchFloats(k)),
     };
+  }
+
+  /** CSR by user and by item (the transpose) in backend memory. */
+  uploadBoth(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, conf: Float32Array): { userCsr: CsrBufs; itemCsr: CsrBufs } {
+    const userCsr = this.upload(rows, cols, indptr, indices, conf);
+    const t = transpose({ rows, cols, indptr, indices, values: conf });
+    const itemCsr = this.upload(cols, rows, t.indptr, t.indices, t.values);
+    return { userCsr, itemCsr };
+  }
+
+  /** Replaces the training interactions (same users and items), keeping the factors. */
+  replaceInteractions(indptr: Int32Array, indices: Int32Array, conf: Float32Array): void {
+    const s = this.s;
+    const fresh = this.uploadBoth(s.userCsr.rows, s.userCsr.cols, indptr, indices, conf);
+    freeCsr(this.kernels, s.userCsr);
+    freeCsr(this.kernels, s.itemCsr);
+    s.userCsr = fresh.userCsr;
+    s.itemCsr = fresh.itemCsr;
+  }
+
+  /** The buffers in backend memory. For forgetting; not a stable public API. */
+  get internals(): State {
+    return this.s;
   }
 
   private upload(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, conf: Float32Array): CsrBufs {
@@ -257,8 +284,11 @@ export class ALS {
     }
   }
 
-  /** The training loss L(X, Y) over all pairs (float64 accumulation). */
-  loss(): number {
+  /**
+   * The training loss L(X, Y) over all pairs (float64 accumulation), on the model's interactions
+   * or on `csr` (the same users and items, e.g. the remaining pairs in block mode).
+   */
+  loss(csr: CsrBufs = this.s.userCsr): number {
     const s = this.s;
     const k = this.k;
     const kern = this.kernels;
@@ -273,7 +303,7 @@ export class ALS {
       let norms = 0;
       for (let i = 0; i < k * k; i++) all += a[i] * b[i];
       for (let i = 0; i < k; i++) norms += a[i * k + i] + b[i * k + i];
-      const sparse = kern.lossRows(s.userCsr, s.X, s.Y, k, 0, s.userCsr.rows);
+      const sparse = kern.lossRows(csr, s.X, s.Y, k, 0, csr.rows);
       return sparse + all + this.options.regularization * norms;
     } finally {
       kern.free(gy);
@@ -281,16 +311,16 @@ export class ALS {
     }
   }
 
-  /** How far (X, Y) is from a stationary point of the loss: see `Certificate`. */
-  certificate(): Certificate {
+  /** How far (X, Y) is from a stationary point of the loss (on `csrs`, default the model's): see `Certificate`. */
+  certificate(csrs: { userCsr: CsrBufs; itemCsr: CsrBufs } = this.s): Certificate {
     const s = this.s;
     const k = this.k;
     const acc = new Float64Array(2);
     const reg = this.options.regularization;
     this.kernels.gram(s.Y, s.itemCsr.rows, k, reg, s.gram);
-    this.kernels.residualRows(s.userCsr, s.X, s.Y, s.gram, k, 0, s.userCsr.rows, acc);
+    this.kernels.residualRows(csrs.userCsr, s.X, s.Y, s.gram, k, 0, s.userCsr.rows, acc);
     this.kernels.gram(s.X, s.userCsr.rows, k, reg, s.gram);
-    this.kernels.residualRows(s.itemCsr, s.Y, s.X, s.gram, k, 0, s.itemCsr.rows, acc);
+    this.kernels.residualRows(csrs.itemCsr, s.Y, s.X, s.gram, k, 0, s.itemCsr.rows, acc);
     const gradNorm = 2 * Math.sqrt(acc[0]);
     return { residual: acc[1] > 0 ? Math.sqrt(acc[0] / acc[1]) : 0, gradNorm };
   }
@@ -313,6 +343,7 @@ export class ALS {
       const loss = this.loss();
       if (!Number.isFinite(loss)) throw new ModelFitError(`loss became ${loss} at iteration ${it}`);
       const report: IterationReport = { iteration: it, loss, seconds };
+      if (fitOptions.certificate) report.certificate = this.certificate().residual;
       if (s.test) {
         report.auc = this.auc().auc;
         if (report.auc > bestAuc) {
@@ -446,9 +477,7 @@ export class ALS {
       return x.view.slice();
     } finally {
       kern.free(x);
-      kern.free(csr.conf);
-      kern.free(csr.indices);
-      kern.free(csr.indptr);
+      freeCsr(kern, csr);
     }
   }
 
@@ -474,13 +503,22 @@ export class ALS {
     return Array.from(best.items, (j, t) => ({ item: ids.id(j), score: best.scores[t] }));
   }
 
+  /**
+   * Forgets user–item pairs (external ids) as if they had never been seen: see model/forget.ts
+   * for the modes, the instant step, the untrain passes and their certificate.
+   */
+  forget(pairs: readonly Pair[], options: ForgetOptions = {}): ForgetResult {
+    return forget(this, pairs, options);
+  }
+
   /** Frees the backend memory held by this model. */
   dispose(): void {
     const s = this.state;
     if (!s) return;
     const kern = this.kernels;
-    for (const b of [s.scratch, s.gram, s.Y, s.X, s.itemCsr.conf, s.itemCsr.indices, s.itemCsr.indptr,
-      s.userCsr.conf, s.userCsr.indices, s.userCsr.indptr]) kern.free(b);
+    for (const b of [s.scratch, s.gram, s.Y, s.X]) kern.free(b);
+    freeCsr(kern, s.itemCsr);
+    freeCsr(kern, s.userCsr);
     this.state = undefined;
   }
 }
@@ -490,3 +528,4 @@ function seenSkipper(indices: Int32Array, lo: number, hi: number): (j: number) =
   for (let p = lo; p < hi; p++) seen.add(indices[p]);
   return (j) => seen.has(j);
 }
+

@@ -5,36 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ALS, type TrainingData } from '../../src/model/als.js';
-import { BACKEND_NAMES, FIXTURES, SHARED_DATA, csrFromPairs, idRange, maxRelDiff, readF64, relDiff } from '../helpers.js';
+import { ALS } from '../../src/model/als.js';
+import { BACKEND_NAMES, FIXTURE_DIR as DIR, loadFixtureData, maxRelDiff, readF64, relDiff } from '../helpers.js';
 
-const DIR = join(FIXTURES, 'ml100k-k8');
 const fx = JSON.parse(readFileSync(join(DIR, 'fixture.json'), 'utf8'));
 
-function readPairs(file: string): Array<[number, number]> {
-  return readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => {
-    const [u, i] = l.split('\t').map(Number);
-    return [u - 1, i - 1] as [number, number];
-  });
-}
-
-function loadData(): TrainingData {
-  const test = readPairs(join(DIR, 'test-pairs.tsv'));
-  const testKeys = new Set(test.map(([u, i]) => u * 10000 + i));
-  const all = readFileSync(join(SHARED_DATA, 'ml-100k/u.data'), 'utf8').trim().split('\n').map((l) => {
-    const [u, i] = l.split('\t').map(Number);
-    return [u - 1, i - 1] as [number, number];
-  });
-  const train = all.filter(([u, i]) => !testKeys.has(u * 10000 + i));
-  return {
-    users: idRange(943, 1),
-    items: idRange(1682, 1),
-    train: csrFromPairs(943, 1682, train),
-    test: csrFromPairs(943, 1682, test),
-  };
-}
-
-const data = loadData();
+const data = loadFixtureData();
 const X0 = readF64(join(DIR, 'X0.f64'));
 const Y0 = readF64(join(DIR, 'Y0.f64'));
 
