@@ -2,6 +2,10 @@
 // in 'untrain-als/node'.
 export { ALS, ModelFitError, UnknownIdError } from './model/als.js';
 export type { TrainingData, PairRows, FitOptions, FitResult, IterationReport, Certificate, Recommendation } from './model/als.js';
+export { forget, sampleTrainingPairs, findInRow } from './model/forget.js';
+export type { ForgetOptions, ForgetResult, ForgetMode, ForgetSchedule, NotFound, Pair } from './model/forget.js';
+export { retrain } from './model/retrain.js';
+export type { RetrainOptions, RetrainResult } from './model/retrain.js';
 export { DEFAULT_OPTIONS, OptionError, resolveOptions } from './model/options.js';
 export type { AlsOptions, SolverName } from './model/options.js';
 export { modelToBytes, modelFromBytes, ModelFileError, FORMAT_VERSION } from './model/persist.js';

@@ -10,11 +10,15 @@ import { evaluateCommand, EVALUATE_HELP } from './evaluate.js';
 import { processIo, type Io } from './io.js';
 import { recommendCommand, RECOMMEND_HELP } from './recommend.js';
 import { trainCommand, TRAIN_HELP } from './train.js';
+import { forgetCommand, FORGET_HELP } from './forget.js';
+import { retrainCommand, RETRAIN_HELP } from './retrain.js';
 
 const COMMANDS: Record<string, { run: (argv: string[], io: Io) => Promise<number>; help: string }> = {
   train: { run: trainCommand, help: TRAIN_HELP },
   evaluate: { run: evaluateCommand, help: EVALUATE_HELP },
   recommend: { run: recommendCommand, help: RECOMMEND_HELP },
+  forget: { run: forgetCommand, help: FORGET_HELP },
+  retrain: { run: retrainCommand, help: RETRAIN_HELP },
   demo: { run: demoCommand, help: DEMO_HELP },
 };
 
@@ -26,6 +30,8 @@ Commands:
   train       fit a model on a ratings file or the built-in synthetic data
   evaluate    AUC, precision/MAP/nDCG@K of a saved model on its held-out pairs
   recommend   top-N items for a user (or items similar to an item) of a saved model
+  forget      make a saved model forget user–item pairs exactly (and prove it)
+  retrain     retrain from scratch without a removal set (the baseline)
   demo        a short end-to-end run on synthetic data (what 'npm start' runs)
 
 Run 'untrain-als <command> --help' for the options of a command.

@@ -343,7 +343,7 @@ function shermanMorrison(
   for (let i = 0; i < k; i++) {
     const zi = z[i];
     const r = offset + i * k;
-    for (let j = 0; j < k; j++) a[r + j] -= s * (zi * z[j]);
+    for (let j = 0; j < k; j++) a[r + j] += s * (zi * z[j]);
   }
   return true;
 }

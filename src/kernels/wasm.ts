@@ -1,7 +1,7 @@
 // Loads the AssemblyScript SIMD kernels and wraps them in the `Kernels` interface. Buffers live in
 // the module's linear memory; their typed-array views are zero-copy and are re-created whenever the
 // memory grows (growth detaches the old ArrayBuffer).
-import type { CsrBufs, F32Buf, I32Buf, Kernels, SolveArgs } from './kernels.js';
+import type { CsrBufs, F32Buf, I32Buf, InvertArgs, Kernels, SolveArgs } from './kernels.js';
 import { Heap } from './heap.js';
 import { WASM_BASE64 } from './wasm-bytes.generated.js';
 
@@ -18,6 +18,13 @@ interface WasmExports {
     k: number, start: number, end: number, out: number,
   ): void;
   scoreRows(q: number, rows: number, count: number, y: number, n: number, k: number, out: number): void;
+  invertRows(
+    indptr: number, indices: number, conf: number, y: number, gram: number,
+    k: number, start: number, end: number, out: number, scratch: number,
+  ): number;
+  /** a, v, scratch: byte addresses; returns 1 (done) or 0 (refused). */
+  shermanMorrison(a: number, k: number, v: number, w: number, scratch: number): number;
+  symv(a: number, k: number, b: number, out: number): void;
 }
 
 let bytesCache: Uint8Array | undefined;
@@ -104,5 +111,14 @@ export async function createWasmKernels(module?: WebAssembly.Module): Promise<Ke
       out[1] += res[1];
     },
     scoreRows: (Q, rows, count, Y, n, k, out) => w.scoreRows(Q.ptr, rows.ptr, count, Y.ptr, n, k, out.ptr),
+    invertRows: (a: InvertArgs) =>
+      w.invertRows(
+        a.csr.indptr.ptr, a.csr.indices.ptr, a.csr.conf.ptr, a.Y.ptr, a.gram.ptr,
+        a.k, a.start, a.end, a.out.ptr, a.scratch.ptr,
+      ),
+    shermanMorrison: (Ainv, offset, k, v, vOffset, wt, scratch) =>
+      w.shermanMorrison(Ainv.ptr + offset * 4, k, v.ptr + vOffset * 4, wt, scratch.ptr) !== 0,
+    symv: (Ainv, offset, k, b, bOffset, out, outOffset) =>
+      w.symv(Ainv.ptr + offset * 4, k, b.ptr + bOffset * 4, out.ptr + outOffset * 4),
   };
 }

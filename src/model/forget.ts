@@ -13,7 +13,7 @@
 // (memory of the removed data). It must also store which pairs are blocked (c = 0 entries), which
 // is itself a trace. It exists to reproduce the paper and to measure the difference; its
 // certificate and `lossRemain` are still computed on the retrain objective.
-import { SOLVER_CHOLESKY, freeCsr, type CsrBufs, type F32Buf } from '../kernels/kernels.js';
+import { SOLVER_CG, SOLVER_CHOLESKY, freeCsr, type CsrBufs, type F32Buf } from '../kernels/kernels.js';
 import { Rng, sampleWithoutReplacement } from '../data/random.js';
 import type { ALS, IterationReport } from './als.js';
 import { OptionError } from './options.js';
@@ -50,7 +50,7 @@ export interface ForgetResult {
   notFound: NotFound[];
   mode: ForgetMode;
   schedule: ForgetSchedule;
-  /** Untrain passes (full schedule) or rounds of row solves (local schedule). */
+  /** Full untrain passes (with the local schedule: those needed after its row solves). */
   passes: number;
   /** Rows (users + items) solved in all, instant step included. */
   rowsSolved: number;
@@ -66,6 +66,11 @@ export interface ForgetResult {
   lossRemain: number;
   /** Validation AUC at the end, when the model has a test set. */
   auc: number | null;
+  /** Local schedule: rounds of row solves, rows solved, their seconds and the certificate after them. */
+  localRounds?: number;
+  localRows?: number;
+  localSeconds?: number;
+  certificateLocal?: number;
   /** ‖∇L_remain‖ right after the data change. */
   gradNormBefore: number;
   curve: Array<{ pass: number; loss: number; certificate: number; gradNorm: number; seconds: number }>;
@@ -243,6 +248,69 @@ function instantStep(model: ALS, users: Int32Array, items: Int32Array): void {
   }
 }
 
+/**
+ * Localised schedule: instead of whole passes, re-solve only the rows whose residual is above a
+ * per-row share of the tolerance — first the neighbours of the rows that just changed, then the
+ * neighbours of those — until no candidate is above it. Each round: users, then items.
+ * Returns the rounds and rows solved. The caller then checks the full certificate (every row's
+ * equations also move a little through the Gram matrices, which this does not follow).
+ */
+function localRounds(
+  model: ALS, remain: { userCsr: CsrBufs; itemCsr: CsrBufs }, users0: Int32Array, items0: Int32Array,
+  tol: number, maxRounds: number,
+): { rounds: number; rows: number } {
+  const s = model.internals;
+  const kern = model.kernels;
+  const k = model.k;
+  const reg = model.options.regularization;
+  const solver = model.options.solver === 'cholesky' ? SOLVER_CHOLESKY : SOLVER_CG;
+  // Σ‖b‖² over all rows, and the per-row threshold that makes the sum of squares ≤ tol²·Σ‖b‖²
+  const acc = new Float64Array(2);
+  kern.gram(s.Y, s.itemCsr.rows, k, reg, s.gram);
+  kern.residualRows(remain.userCsr, s.X, s.Y, s.gram, k, 0, s.userCsr.rows, acc);
+  kern.gram(s.X, s.userCsr.rows, k, reg, s.gram);
+  kern.residualRows(remain.itemCsr, s.Y, s.X, s.gram, k, 0, s.itemCsr.rows, acc);
+  const rowTol2 = (tol * tol * acc[1]) / (s.userCsr.rows + s.itemCsr.rows);
+  const one = new Float64Array(2);
+  // neighbours of `rows` through `csr`, plus `rows` themselves
+  const around = (csr: CsrBufs, rows: Int32Array, extra: Int32Array): Int32Array => {
+    const set = new Set<number>(extra);
+    const ip = csr.indptr.view;
+    const ix = csr.indices.view;
+    for (const r of rows) for (let p = ip[r]; p < ip[r + 1]; p++) set.add(ix[p]);
+    return Int32Array.from(set).sort();
+  };
+  // solve the candidates of one side whose residual is above the threshold; returns those solved
+  const sweep = (csr: CsrBufs, X: F32Buf, Y: F32Buf, candidates: Int32Array): Int32Array => {
+    kern.gram(Y, csr.cols, k, reg, s.gram);
+    const chosen: number[] = [];
+    for (const r of candidates) {
+      one[0] = 0;
+      one[1] = 0;
+      kern.residualRows(csr, X, Y, s.gram, k, r, r + 1, one);
+      if (one[0] > rowTol2) chosen.push(r);
+    }
+    for (const r of chosen) {
+      kern.solveRows({ csr, X, Y, gram: s.gram, k, start: r, end: r + 1, solver, cgSteps: model.options.cgSteps, scratch: s.scratch });
+    }
+    return Int32Array.from(chosen);
+  };
+  let dirtyUsers = users0;
+  let dirtyItems = items0;
+  let rows = 0;
+  let round = 0;
+  while (round < maxRounds) {
+    round++;
+    const users = sweep(remain.userCsr, s.X, s.Y, around(remain.itemCsr, dirtyItems, dirtyUsers));
+    const items = sweep(remain.itemCsr, s.Y, s.X, around(remain.userCsr, users, dirtyItems));
+    rows += users.length + items.length;
+    if (users.length === 0 && items.length === 0) break;
+    dirtyUsers = users;
+    dirtyItems = items;
+  }
+  return { rounds: round, rows };
+}
+
 /** Forgets `pairs` (external ids): see the file comment for the modes and ForgetOptions for the stop rules. */
 export function forget(model: ALS, pairs: readonly Pair[], opts: ForgetOptions = {}): ForgetResult {
   const mode = opts.mode ?? 'exact';
@@ -294,7 +362,18 @@ export function forget(model: ALS, pairs: readonly Pair[], opts: ForgetOptions =
     }
     let cert = model.certificate(remain).residual;
     result.certificateInstant = cert;
+    if (schedule === 'local' && cert > tol && maxPasses > 0) {
+      const tl = performance.now();
+      const lr = localRounds(model, remain, unique(res.users), unique(res.items), tol, 10 * maxPasses);
+      result.localRounds = lr.rounds;
+      result.localRows = lr.rows;
+      result.localSeconds = (performance.now() - tl) / 1000;
+      result.rowsSolved += lr.rows;
+      cert = model.certificate(remain).residual;
+      result.certificateLocal = cert;
+    }
     let loss = model.loss(remain.userCsr);
+    // full passes: the schedule itself, or what the local schedule could not finish
     for (let pass = 1; pass <= maxPasses && cert > tol; pass++) {
       const tp = performance.now();
       model.iterate();

@@ -1,0 +1,72 @@
+// `untrain-als forget`: forget pairs of a saved model exactly (or in the paper's block mode).
+import { BACKENDS } from '../kernels/select.js';
+import { loadModel, saveModel } from '../node/model-file.js';
+import { num, oneOf, parse, str, UsageError } from './args.js';
+import { REMOVAL_FLAGS, REMOVAL_HELP, removalSet } from './removal.js';
+import { progressBar } from './progress.js';
+import type { Io } from './io.js';
+
+export const FORGET_HELP = `untrain-als forget — make a saved model forget user–item pairs, as if never seen
+
+Usage: untrain-als forget --model <m.uals> (--pairs <file> | --fraction <f> [--seed S])
+                          [--mode exact|block] [--tol T] [--max-passes N] [--schedule full|local]
+                          [--out <m2.uals> | --dry-run] [--strict] [--json]
+
+${REMOVAL_HELP}
+  --mode <m>          exact (default): forgotten pairs become unobserved (p 0, c 1): the retrain
+                      objective exactly. block: the paper's p 0, c 0 (not the retrain objective;
+                      keeps a trace of the blocked pairs)
+  --tol <T>           stop when the certificate (relative residual of the retrain objective's
+                      normal equations) is ≤ T (default: the residual the model's training ended with)
+  --max-passes <n>    at most n untrain passes after the instant step (default 50)
+  --schedule <s>      full (default): whole ALS passes; local: re-solve only rows whose residual is
+                      above the tolerance, then check the full certificate
+  --out <file>        write the model here (default: replace --model, atomically)
+  --dry-run           do not write any model
+  --strict            unknown ids or pairs not in the training data are an error (default: listed)
+  --backend <b>       kernel backend (default: the one saved with the model)
+  --json              print one JSON object
+  --help              this text
+`;
+
+const FLAGS = {
+  model: { type: 'string' }, ...REMOVAL_FLAGS, mode: { type: 'string' }, tol: { type: 'string' },
+  'max-passes': { type: 'string' }, schedule: { type: 'string' }, out: { type: 'string' }, 'dry-run': { type: 'boolean' },
+  strict: { type: 'boolean' }, backend: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
+} as const;
+
+export async function forgetCommand(argv: string[], io: Io): Promise<number> {
+  const v = parse(argv, FLAGS);
+  if (v.help) return io.out(FORGET_HELP), 0;
+  const path = str(v, 'model');
+  if (!path) throw new UsageError('--model <file> is required');
+  if (v['dry-run'] && v.out !== undefined) throw new UsageError('--dry-run and --out exclude each other');
+  const mode = oneOf(v, 'mode', ['exact', 'block'] as const);
+  const schedule = oneOf(v, 'schedule', ['full', 'local'] as const);
+  const tol = num(v, 'tol', { min: 0 });
+  const maxPasses = num(v, 'max-passes', { int: true, min: 0 }) ?? 50;
+  const model = await loadModel(path, { backend: oneOf(v, 'backend', BACKENDS) });
+  const pairs = (await removalSet(v, model, true))!;
+  if (pairs.length === 0) throw new UsageError('the removal set is empty');
+  const json = Boolean(v.json);
+  const bar = progressBar('forget', maxPasses, !json);
+  const r = model.forget(pairs, {
+    mode, schedule, tol, maxPasses, strict: Boolean(v.strict),
+    onPass: (p) => bar.tick(p.iteration, `certificate ${p.certificate.toExponential(2)}`),
+  });
+  bar.done();
+  const out = v['dry-run'] ? undefined : (str(v, 'out') ?? path);
+  if (out && r.forgotten > 0) await saveModel(model, out);
+  const result = { model: path, out: out && r.forgotten > 0 ? out : null, backend: model.backend, solver: model.options.solver, ...r };
+  if (json) io.json(result);
+  else {
+    io.out(
+      `forgot    ${r.forgotten} of ${r.requested} pairs (${r.mode} mode)${r.notFound.length ? `; ${r.notFound.length} not found (first: ${r.notFound[0].user},${r.notFound[0].item}: ${r.notFound[0].reason})` : ''}\n` +
+      `instant   ${(r.instantSeconds * 1000).toFixed(1)} ms; certificate ${r.certificateBefore.toExponential(2)} → ${r.certificateInstant.toExponential(2)}\n` +
+      `untrain   ${r.localRounds !== undefined ? `${r.localRounds} local rounds (${r.localRows} rows), then ` : ''}${r.passes} full passes, ${r.rowsSolved} rows solved, ${r.seconds.toFixed(2)} s; certificate ${r.certificateAfter.toExponential(2)} (tolerance ${r.tolerance.toExponential(2)})\n` +
+      `loss      ${r.lossRemain.toExponential(6)} on the remaining data${r.auc !== null ? `; AUC ${r.auc.toFixed(4)}` : ''}\n` +
+      (result.out ? `saved     ${result.out}\n` : 'saved     nothing\n'),
+    );
+  }
+  return 0;
+}

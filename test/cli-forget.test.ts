@@ -1,0 +1,99 @@
+// `untrain-als forget` and `retrain` run as a user would (the built dist/cli.js).
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeModel } from '../src/model/persist.js';
+
+const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: 120_000 }, (err, stdout, stderr) => {
+      res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+let dir: string;
+let model: string;
+let trainResidual: number;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'uals-forget-'));
+  model = join(dir, 'm.uals');
+  const r = await run(['train', '--iterations', '30', '--factors', '8', '--reg', '20', '--alpha', '10', '--solver', 'cholesky', '--keep-last', '--out', model, '--json']);
+  expect(r.code).toBe(0);
+  trainResidual = JSON.parse(r.stdout).residual;
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('untrain-als forget / retrain', () => {
+  it('has --help', async () => {
+    for (const cmd of ['forget', 'retrain']) {
+      const r = await run([cmd, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`Usage: untrain-als ${cmd}`));
+    }
+  });
+
+  it("forgets a seeded fraction to the model's own residual, and retrain removes the same set", async () => {
+    const out = join(dir, 'f.uals');
+    const f = await run(['forget', '--model', model, '--fraction', '0.01', '--seed', '3', '--out', out, '--json']);
+    expect(f.stderr).toBe('');
+    expect(f.code).toBe(0);
+    const j = JSON.parse(f.stdout);
+    for (const key of ['forgotten', 'notFound', 'mode', 'schedule', 'passes', 'seconds', 'instantSeconds', 'tolerance', 'certificateBefore', 'certificateAfter', 'lossRemain', 'auc']) {
+      expect(j).toHaveProperty(key);
+    }
+    expect(j.forgotten).toBe(594); // 1% of 59,400 training pairs
+    expect(j.mode).toBe('exact');
+    // the default tolerance is the residual training ended with
+    expect(j.tolerance).toBeCloseTo(trainResidual, 12);
+    expect(j.certificateAfter).toBeLessThanOrEqual(j.tolerance);
+    expect(j.certificateBefore).toBeGreaterThan(j.certificateAfter);
+    const before = decodeModel(readFileSync(model));
+    const after = decodeModel(readFileSync(out));
+    expect(after.train.indptr[after.train.rows]).toBe(before.train.indptr[before.train.rows] - 594);
+
+    const r = await run(['retrain', '--model', model, '--fraction', '0.01', '--seed', '3', '--iterations', '5', '--json']);
+    expect(r.code).toBe(0);
+    const rj = JSON.parse(r.stdout);
+    expect(rj.forgotten).toBe(594);
+    expect(rj.iterations).toBe(5);
+    for (const key of ['iterations', 'bestIteration', 'bestAuc', 'seconds', 'curve']) expect(rj).toHaveProperty(key);
+    for (const key of ['auc', 'loss', 'certificate', 'seconds']) expect(rj.curve[0]).toHaveProperty(key);
+    // a retrain from scratch is far from stationary after 5 passes; the untrained model is not
+    expect(rj.curve[4].certificate).toBeGreaterThan(j.certificateAfter);
+  });
+
+  it('reads pairs from a file, reports unknown ones, and --strict makes them an error', async () => {
+    const pairs = join(dir, 'pairs.csv');
+    const snap = decodeModel(readFileSync(model));
+    const u = snap.users.id(0);
+    const i = snap.items.id(snap.train.indices[0]);
+    await writeFile(pairs, `user,item\n${u},${i}\nnobody,${i}\n`);
+    const f = await run(['forget', '--model', model, '--pairs', pairs, '--dry-run', '--max-passes', '2', '--json']);
+    expect(f.code).toBe(0);
+    const j = JSON.parse(f.stdout);
+    expect(j.forgotten).toBe(1);
+    expect(j.notFound).toEqual([{ user: 'nobody', item: i, reason: 'unknown user' }]);
+    expect(j.out).toBeNull();
+    const strict = await run(['forget', '--model', model, '--pairs', pairs, '--strict', '--out', join(dir, 's.uals')]);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/unknown user/);
+    expect(existsSync(join(dir, 's.uals'))).toBe(false);
+    const none = await run(['forget', '--model', model]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--pairs <file> or --fraction <f>/);
+    const both = await run(['forget', '--model', model, '--pairs', pairs, '--fraction', '0.1']);
+    expect(both.code).toBe(2);
+    const mode = await run(['forget', '--model', model, '--fraction', '0.1', '--mode', 'erase']);
+    expect(mode.code).toBe(2);
+    expect(mode.stderr).toMatch(/--mode "erase": expected one of exact, block/);
+  });
+});
