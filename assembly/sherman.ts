@@ -2,24 +2,26 @@
 // forgetting a (user, item) pair in O(k²) instead of re-factoring A_u in O(k³). Same algorithms as
 // the JS twin (src/kernels/js.ts):
 //   invertRows:      out block r − start = A_r⁻¹, A_r = G + Σ (c − 1) y yᵀ built as solveRows builds
-//                    it; Cholesky (./cholesky), then L Lᵀ x = e_j for every column j (the forward
-//                    pass starts at j, the entries above j being zero), then (X + Xᵀ)/2 so that
-//                    the block is exactly symmetric. A row with no stored pair gets G⁻¹ (computed
-//                    once per call, copied afterwards). A row whose A_r is not positive definite
-//                    is counted and its block left unchanged.
+//                    it; Cholesky L Lᵀ = A_r (./cholesky), then A_r⁻¹ = Zᵀ Z, Z = L⁻¹ (the solves
+//                    for all identity columns at once), lower triangle mirrored so that the block
+//                    is exactly symmetric. A row with no stored pair gets G⁻¹ (computed once per
+//                    call, copied afterwards). A row whose A_r is not positive definite is counted
+//                    and its block left unchanged. Scratch: k² + k floats.
 //   shermanMorrison: block ← block − s z zᵀ, z = block·v, q = vᵀz (float64), d = 1 + w q,
 //                    s = w / d, refused (false, block untouched) unless d > SM_TOL·(1 + |w q|).
 //                    Each entry is updated as a_ij − s·(z_i·z_j), so symmetry stays exact.
 //   symv:            out = block·b.
 // Every pointer is a byte address; blocks are k × k row-major float32, vectors k float32.
-import { axpy, dot, dot4, dot64 } from './simd';
+import { axpy, axpy4, dot, dot4, dot64, quad } from './simd';
 import { cholesky } from './cholesky';
+import { buildNormal } from './normal';
 
 /**
- * Relative pivot threshold of shermanMorrison. d = 1 + w vᵀA⁻¹v is the ratio det(A + w v vᵀ)/det(A);
- * in float32 it carries an absolute error of about cond(A)·6e-8·(1 + |w vᵀA⁻¹v|), so an update that
- * makes A exactly singular typically comes out with |d| ≲ 1e-6·(1 + |w q|) (cond ≲ 1e2..1e3).
- * 1e-5 refuses those reliably; a legitimate forget (d is then ≥ λ/λ_max(A) or so) is far above it.
+ * Relative pivot threshold of shermanMorrison (SM_TOL in src/kernels/kernels.ts). d = 1 + w vᵀA⁻¹v
+ * is det(A + w v vᵀ)/det(A); computed from a float32 A⁻¹ it carries an error of order
+ * 6e-8·cond(A)·(1 + |w q|). An update that makes A exactly singular was measured to come out with
+ * |d| ≤ 4.2e-7·(1 + |w q|) (invertRows blocks, k ≤ 64, λ from 1e-4 to 5), so 1e-5 refuses it reliably;
+ * a forget keeps A ⪰ λI, which puts d far above the threshold.
  */
 const SM_TOL: f64 = 1e-5;
 
@@ -30,6 +32,7 @@ export function invertRows(
   const kb = <usize>k << 2;
   const blockBytes = <usize>k * kb;
   const A = scratch;
+  const T = A + <usize>k * kb;
   let failed = 0;
   // empty rows: 0 = not met yet, 1 = G⁻¹ is at emptyBlock, −1 = G is not positive definite
   let emptyState = 0;
@@ -54,7 +57,7 @@ export function invertRows(
         failed++;
         continue;
       }
-      inverseFromCholesky(A, k, blk);
+      inverseFromCholesky(A, k, blk, T);
       emptyState = 1;
       emptyBlock = blk;
       continue;
@@ -64,48 +67,68 @@ export function invertRows(
       failed++;
       continue;
     }
-    inverseFromCholesky(A, k, blk);
+    inverseFromCholesky(A, k, blk, T);
   }
   return failed;
 }
 
 /**
- * X = (L Lᵀ)⁻¹, L in the lower triangle of m: row j of X solves L Lᵀ x = e_j (row j = column j by
- * symmetry), then X is symmetrised.
+ * X = (L Lᵀ)⁻¹ = Zᵀ Z with Z = L⁻¹ (LAPACK's potri: a triangular inverse, then a triangular
+ * product), i.e. the solves L Lᵀ x = e_j for all identity columns at once, row by row so that
+ * every inner loop is a SIMD axpy over a row prefix. L, in the lower triangle of m, is overwritten
+ * by Z (the strict upper triangle is zeroed first); t: k floats of temporary. Only the lower
+ * triangle of X is computed; the upper one is its mirror, so X is exactly symmetric.
  */
-function inverseFromCholesky(m: usize, k: i32, x: usize): void {
+function inverseFromCholesky(m: usize, k: i32, x: usize, t: usize): void {
   const kb = <usize>k << 2;
-  let xr = x;
-  for (let j = 0; j < k; j++, xr += kb) {
-    memory.fill(xr, 0, kb);
-    const jo = <usize>j << 2;
-    // forward: L y = e_j; y[0..j) = 0, y_j = 1 / L_jj, y_i = −L[i, j..i)·y[j..i) / L_ii
-    let row = m + <usize>j * kb;
-    store<f32>(xr + jo, <f32>1 / load<f32>(row + jo));
-    for (let i = j + 1; i < k; i++) {
-      row += kb;
-      const io = <usize>i << 2;
-      store<f32>(xr + io, -dot(row + jo, xr + jo, i - j) / load<f32>(row + io));
+  let r = m;
+  for (let i = 0; i < k; i++, r += kb) memory.fill(r + (<usize>(i + 1) << 2), 0, <usize>(k - i - 1) << 2);
+  // Z_i = (e_i − Σ_{p<i} L_ip Z_p) / L_ii; row p of Z lives in [0, p], so a group of four rows
+  // p..p+3 touches only the prefix [0, p + 4) of t
+  r = m;
+  for (let i = 0; i < k; i++, r += kb) {
+    const ib = <usize>i << 2;
+    memory.fill(t, 0, ib);
+    let p = 0;
+    let zp = m;
+    for (; p + 4 <= i; p += 4) {
+      axpy4(t, zp, zp + kb, zp + 2 * kb, zp + 3 * kb, f32x4.neg(v128.load(r + (<usize>p << 2))), p + 4);
+      zp += kb << 2;
     }
-    // backward: Lᵀ x = y, column-oriented (as choleskySolve)
-    for (let i = k - 1; i >= 0; i--) {
-      row = m + <usize>i * kb;
-      const p = xr + (<usize>i << 2);
-      const xi = load<f32>(p) / load<f32>(row + (<usize>i << 2));
-      store<f32>(p, xi);
-      axpy(xr, row, -xi, i);
+    for (; p < i; p++) {
+      axpy(t, zp, -load<f32>(r + (<usize>p << 2)), p + 1);
+      zp += kb;
+    }
+    const inv: f32 = 1 / load<f32>(r + ib);
+    const iv = f32x4.splat(inv);
+    const i4 = <usize>(i & ~3) << 2;
+    let o: usize = 0;
+    for (; o < i4; o += 16) v128.store(r + o, f32x4.mul(v128.load(t + o), iv));
+    for (; o < ib; o += 4) store<f32>(r + o, load<f32>(t + o) * inv);
+    store<f32>(r + ib, inv);
+  }
+  // X_i[0, i] = Σ_{p ≥ i} Z_pi Z_p[0, i]
+  let xr = x;
+  for (let i = 0; i < k; i++, xr += kb) {
+    const ib = <usize>i << 2;
+    const n = i + 1;
+    memory.fill(xr, 0, <usize>n << 2);
+    let p = i;
+    let zp = m + <usize>i * kb;
+    for (; p + 4 <= k; p += 4) {
+      const w = quad(load<f32>(zp + ib), load<f32>(zp + kb + ib), load<f32>(zp + 2 * kb + ib), load<f32>(zp + 3 * kb + ib));
+      axpy4(xr, zp, zp + kb, zp + 2 * kb, zp + 3 * kb, w, n);
+      zp += kb << 2;
+    }
+    for (; p < k; p++) {
+      axpy(xr, zp, load<f32>(zp + ib), n);
+      zp += kb;
     }
   }
-  // (X + Xᵀ) / 2
   for (let i = 1; i < k; i++) {
     const ri = x + <usize>i * kb;
-    for (let j = 0; j < i; j++) {
-      const a = ri + (<usize>j << 2);
-      const b = x + <usize>j * kb + (<usize>i << 2);
-      const v: f32 = (load<f32>(a) + load<f32>(b)) * 0.5;
-      store<f32>(a, v);
-      store<f32>(b, v);
-    }
+    let c = x + (<usize>i << 2); // X[0][i], then down column i
+    for (let j = 0; j < i; j++, c += kb) store<f32>(c, load<f32>(ri + (<usize>j << 2)));
   }
 }
 
@@ -153,121 +176,4 @@ export function shermanMorrison(a: usize, k: i32, v: usize, w: f64, scratch: usi
     for (; o < kb; o += 4) store<f32>(r + o, load<f32>(r + o) - s * (zi * load<f32>(z + o)));
   }
   return true;
-}
-
-/**
- * The lower triangle of m (k × k) = G + Σ (c − 1) y yᵀ over the items [lo, hi): the same register
- * tiles and order as solveRows' Cholesky path (assembly/solve.ts), so A is the same matrix bit for
- * bit. The diagonal tiles also write a few harmless values above the diagonal.
- */
-function buildNormal(
-  indices: usize, conf: usize, lo: i32, hi: i32, y: usize, g: usize, k: i32, m: usize,
-): void {
-  const kb = <usize>k << 2;
-  memory.copy(m, g, <usize>k * kb);
-  const ip0 = indices + (<usize>lo << 2);
-  const cp0 = conf + (<usize>lo << 2);
-  const cnt = hi - lo;
-  const k4 = k & ~3;
-  for (let i = 0; i < k4; i += 4) {
-    let j = 0;
-    for (; j + 8 <= k4 && j <= i; j += 8) wtile8(m, kb, i, j, y, ip0, cp0, cnt);
-    if (j <= i) wtile4(m, kb, i, j, y, ip0, cp0, cnt);
-  }
-  for (let i = k4; i < k; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s: f32 = 0;
-      let ip = ip0;
-      let cp = cp0;
-      for (let t = 0; t < cnt; t++) {
-        const yr = y + <usize>load<i32>(ip) * kb;
-        s += (load<f32>(cp) - 1) * load<f32>(yr + (<usize>i << 2)) * load<f32>(yr + (<usize>j << 2));
-        ip += 4;
-        cp += 4;
-      }
-      const o = m + <usize>i * kb + (<usize>j << 2);
-      store<f32>(o, load<f32>(o) + s);
-    }
-  }
-}
-
-/** A[i..i+4)[j..j+8) += Σ_t (c_t − 1) y_t[i..i+4)ᵀ y_t[j..j+8) over the cnt items at ip/cp. */
-// @ts-ignore: decorator
-@inline function wtile8(A: usize, kb: usize, i: i32, j: i32, y: usize, ip: usize, cp: usize, cnt: i32): void {
-  let c00 = f32x4.splat(0);
-  let c01 = c00;
-  let c10 = c00;
-  let c11 = c00;
-  let c20 = c00;
-  let c21 = c00;
-  let c30 = c00;
-  let c31 = c00;
-  const io = <usize>i << 2;
-  const jo = <usize>j << 2;
-  const ep = ip + (<usize>cnt << 2);
-  while (ip < ep) {
-    const yr = y + <usize>load<i32>(ip) * kb;
-    const w = f32x4.splat(load<f32>(cp) - 1);
-    const yj = yr + jo;
-    const b0 = f32x4.mul(w, v128.load(yj));
-    const b1 = f32x4.mul(w, v128.load(yj, 16));
-    const yi = yr + io;
-    const e0 = v128.load32_splat(yi);
-    const e1 = v128.load32_splat(yi, 4);
-    const e2 = v128.load32_splat(yi, 8);
-    const e3 = v128.load32_splat(yi, 12);
-    c00 = f32x4.add(c00, f32x4.mul(e0, b0));
-    c01 = f32x4.add(c01, f32x4.mul(e0, b1));
-    c10 = f32x4.add(c10, f32x4.mul(e1, b0));
-    c11 = f32x4.add(c11, f32x4.mul(e1, b1));
-    c20 = f32x4.add(c20, f32x4.mul(e2, b0));
-    c21 = f32x4.add(c21, f32x4.mul(e2, b1));
-    c30 = f32x4.add(c30, f32x4.mul(e3, b0));
-    c31 = f32x4.add(c31, f32x4.mul(e3, b1));
-    ip += 4;
-    cp += 4;
-  }
-  let o = A + <usize>i * kb + jo;
-  v128.store(o, f32x4.add(v128.load(o), c00));
-  v128.store(o, f32x4.add(v128.load(o, 16), c01), 16);
-  o += kb;
-  v128.store(o, f32x4.add(v128.load(o), c10));
-  v128.store(o, f32x4.add(v128.load(o, 16), c11), 16);
-  o += kb;
-  v128.store(o, f32x4.add(v128.load(o), c20));
-  v128.store(o, f32x4.add(v128.load(o, 16), c21), 16);
-  o += kb;
-  v128.store(o, f32x4.add(v128.load(o), c30));
-  v128.store(o, f32x4.add(v128.load(o, 16), c31), 16);
-}
-
-/** A[i..i+4)[j..j+4) += Σ_t (c_t − 1) y_t[i..i+4)ᵀ y_t[j..j+4). */
-// @ts-ignore: decorator
-@inline function wtile4(A: usize, kb: usize, i: i32, j: i32, y: usize, ip: usize, cp: usize, cnt: i32): void {
-  let c0 = f32x4.splat(0);
-  let c1 = c0;
-  let c2 = c0;
-  let c3 = c0;
-  const io = <usize>i << 2;
-  const jo = <usize>j << 2;
-  const ep = ip + (<usize>cnt << 2);
-  while (ip < ep) {
-    const yr = y + <usize>load<i32>(ip) * kb;
-    const b0 = f32x4.mul(f32x4.splat(load<f32>(cp) - 1), v128.load(yr + jo));
-    const yi = yr + io;
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(yi), b0));
-    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(yi, 4), b0));
-    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(yi, 8), b0));
-    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(yi, 12), b0));
-    ip += 4;
-    cp += 4;
-  }
-  let o = A + <usize>i * kb + jo;
-  v128.store(o, f32x4.add(v128.load(o), c0));
-  o += kb;
-  v128.store(o, f32x4.add(v128.load(o), c1));
-  o += kb;
-  v128.store(o, f32x4.add(v128.load(o), c2));
-  o += kb;
-  v128.store(o, f32x4.add(v128.load(o), c3));
 }

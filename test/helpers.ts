@@ -52,15 +52,7 @@ export function readF64(path: string): Float64Array {
 }
 
 /** Max |a−b| / max |b|. */
-export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let s = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    s = Math.max(s, Math.abs(b[i]));
-  }
-  return d / s;
-}
+export const maxRelDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => maxRelErr(a, b);
 
 export function relDiff(a: number, b: number): number {
   return Math.abs(a - b) / Math.abs(b);
@@ -120,3 +112,25 @@ export function loadFixtureData(): TrainingData {
   };
 }
 
+
+/** ‖a − b‖ / ‖b‖ (‖a − b‖ when b = 0). */
+export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  let n = 0;
+  for (let i = 0; i < b.length; i++) {
+    d += (a[i] - b[i]) ** 2;
+    n += b[i] ** 2;
+  }
+  return n === 0 ? Math.sqrt(d) : Math.sqrt(d / n);
+}
+
+/** max |a − b| / max |b| (max |a − b| when b = 0). */
+export function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0;
+  let s = 0;
+  for (let i = 0; i < b.length; i++) {
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+    s = Math.max(s, Math.abs(b[i]));
+  }
+  return s === 0 ? d : d / s;
+}

@@ -1,6 +1,7 @@
 // Kernel tests: both backends against float64 references computed here in plain JS, WASM against
 // JS on identical inputs, row ranges, Cholesky failure, and the WASM heap.
 import { describe, it, expect, beforeAll } from 'vitest';
+import { maxRelErr, relErr } from './helpers.js';
 import { createWasmKernels } from '../src/kernels/wasm.js';
 import { createJsKernels } from '../src/kernels/js.js';
 import { Heap } from '../src/kernels/heap.js';
@@ -182,28 +183,6 @@ function residualNorm2(A: Float64Array, b: Float64Array, x: ArrayLike<number>, k
     s += r * r;
   }
   return s;
-}
-
-/** ‖a − b‖ / ‖b‖ */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < b.length; i++) {
-    d += (a[i] - b[i]) ** 2;
-    n += b[i] ** 2;
-  }
-  return n === 0 ? Math.sqrt(d) : Math.sqrt(d / n);
-}
-
-/** max |a − b| / max |b| */
-function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let s = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    s = Math.max(s, Math.abs(b[i]));
-  }
-  return s === 0 ? d : d / s;
 }
 
 function row(a: Float32Array, u: number, k: number): Float32Array {

@@ -81,6 +81,23 @@ function choleskySolve(m: Float32Array, k: number, v: Float32Array, vo: number):
   }
 }
 
+/** m[0..k²) = G + Σ (c − 1) y yᵀ over the stored pairs [lo, hi) (lower triangle; as the WASM kernels). */
+function buildNormal(
+  m: Float32Array, G: Float32Array, Y: Float32Array, indices: Int32Array, conf: Float32Array, lo: number, hi: number, k: number,
+): void {
+  m.set(G.subarray(0, k * k), 0);
+  for (let n = lo; n < hi; n++) {
+    const yo = indices[n] * k;
+    const w = conf[n] - 1;
+    if (w === 0) continue;
+    for (let i = 0; i < k; i++) {
+      const wyi = w * Y[yo + i];
+      const row = i * k;
+      for (let j = 0; j <= i; j++) m[row + j] += wyi * Y[yo + j];
+    }
+  }
+}
+
 function solveRows(args: SolveArgs): number {
   const { csr, k, start, end, solver, cgSteps } = args;
   const indptr = csr.indptr.view;
@@ -105,21 +122,12 @@ function solveRows(args: SolveArgs): number {
       continue;
     }
     if (solver === SOLVER_CHOLESKY) {
-      s.set(G.subarray(0, kk), 0);
+      buildNormal(s, G, Y, indices, conf, lo, hi, k);
       for (let f = 0; f < k; f++) s[R + f] = 0;
       for (let n = lo; n < hi; n++) {
         const yo = indices[n] * k;
         const c = conf[n];
-        const w = c - 1;
-        for (let i = 0; i < k; i++) {
-          const yi = Y[yo + i];
-          s[R + i] += c * yi;
-          if (w !== 0) {
-            const wyi = w * yi;
-            const row = i * k;
-            for (let j = 0; j <= i; j++) s[row + j] += wyi * Y[yo + j];
-          }
-        }
+        for (let f = 0; f < k; f++) s[R + f] += c * Y[yo + f];
       }
       if (!cholesky(s, k)) {
         failed++;
@@ -238,30 +246,30 @@ function scoreRows(
 }
 
 /**
- * X (k × k at x[xo..)) = (L Lᵀ)⁻¹, L in the lower triangle of m: row j of X solves L Lᵀ x = e_j (the
- * forward pass starts at j, the entries above j being zero), then X is symmetrised.
+ * X (k × k at x[xo..)) = (L Lᵀ)⁻¹ = Zᵀ Z with Z = L⁻¹ (the solves for all identity columns at
+ * once), L in the lower triangle of m, overwritten by Z. Only the lower triangle of X is computed;
+ * the upper one is its mirror, so X is exactly symmetric.
  */
 function inverseFromCholesky(m: Float32Array, k: number, x: Float32Array, xo: number): void {
-  for (let j = 0; j < k; j++) {
-    const r = xo + j * k;
-    for (let f = 0; f < j; f++) x[r + f] = 0;
-    x[r + j] = 1 / m[j * k + j];
-    for (let i = j + 1; i < k; i++) {
+  // Z_iq = −Σ_{q ≤ p < i} L_ip Z_pq / L_ii (q < i), Z_ii = 1 / L_ii; ascending q only overwrites
+  // L_iq once it is no longer needed
+  for (let i = 0; i < k; i++) {
+    const ri = i * k;
+    const inv = 1 / m[ri + i];
+    for (let q = 0; q < i; q++) {
       let s = 0;
-      for (let p = j; p < i; p++) s -= m[i * k + p] * x[r + p];
-      x[r + i] = s / m[i * k + i];
+      for (let p = q; p < i; p++) s -= m[ri + p] * m[p * k + q];
+      m[ri + q] = s * inv;
     }
-    for (let i = k - 1; i >= 0; i--) {
-      let s = x[r + i];
-      for (let p = i + 1; p < k; p++) s -= m[p * k + i] * x[r + p];
-      x[r + i] = s / m[i * k + i];
-    }
+    m[ri + i] = inv;
   }
-  for (let i = 1; i < k; i++) {
-    for (let j = 0; j < i; j++) {
-      const v = (x[xo + i * k + j] + x[xo + j * k + i]) * 0.5;
-      x[xo + i * k + j] = v;
-      x[xo + j * k + i] = v;
+  // X_ij = Σ_{p ≥ i} Z_pi Z_pj (j ≤ i)
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let p = i; p < k; p++) s += m[p * k + i] * m[p * k + j];
+      x[xo + i * k + j] = s;
+      x[xo + j * k + i] = s;
     }
   }
 }
@@ -294,18 +302,7 @@ function invertRows(args: InvertArgs): number {
         continue;
       }
     }
-    // A = G + Σ (c − 1) y yᵀ, lower triangle, in the same order as solveRows
-    s.set(G.subarray(0, kk), 0);
-    for (let n = lo; n < hi; n++) {
-      const yo = indices[n] * k;
-      const w = conf[n] - 1;
-      if (w === 0) continue;
-      for (let i = 0; i < k; i++) {
-        const wyi = w * Y[yo + i];
-        const row = i * k;
-        for (let j = 0; j <= i; j++) s[row + j] += wyi * Y[yo + j];
-      }
-    }
+    buildNormal(s, G, Y, indices, conf, lo, hi, k);
     if (!cholesky(s, k)) {
       failed++;
       if (lo === hi) emptyState = -1;
@@ -343,7 +340,7 @@ function shermanMorrison(
   for (let i = 0; i < k; i++) {
     const zi = z[i];
     const r = offset + i * k;
-    for (let j = 0; j < k; j++) a[r + j] += s * (zi * z[j]);
+    for (let j = 0; j < k; j++) a[r + j] -= s * (zi * z[j]);
   }
   return true;
 }
