@@ -32,11 +32,14 @@ const bytes = modelToBytes(base);
 const n = Number(v.pairs ?? 5);
 const picks = sampleTrainingPairs(base, n / base.trainRows.indptr[base.nUsers], 7).slice(0, n);
 const rows = [];
-for (const schedule of ['full', 'local']) {
+for (const variant of ['full', 'full+cache', 'local']) {
   for (const pair of picks) {
     const m = await modelFromBytes(bytes);
+    const schedule = variant === 'local' ? 'local' : 'full';
+    const cache = variant === 'full+cache' ? m.cacheInverses() : undefined;
     const r = m.forget([pair], { tol, schedule, maxPasses: 200 });
-    rows.push({ schedule, pair: pair.join(','), instantMs: r.instantSeconds * 1000, seconds: r.seconds, passes: r.passes,
+    rows.push({ variant, pair: pair.join(','), cacheSeconds: cache?.seconds ?? null, cacheMiB: cache ? cache.bytes / 2 ** 20 : null,
+      instantMs: r.instantSeconds * 1000, seconds: r.seconds, passes: r.passes,
       localRows: r.localRows ?? null, certificateBefore: r.certificateBefore, certificateInstant: r.certificateInstant, certificateAfter: r.certificateAfter });
     m.dispose();
   }

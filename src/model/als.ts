@@ -95,6 +95,18 @@ export class UnknownIdError extends Error {
   }
 }
 
+/**
+ * A_u⁻¹ for every user (given the item factors of the moment) and A_i⁻¹ for every item (given the
+ * user factors of the moment): rows × k² floats. Valid only for the factors it was built from;
+ * forgetting uses it for its instant step and then drops it.
+ */
+export interface InverseCache {
+  users: F32Buf;
+  items: F32Buf;
+  bytes: number;
+  seconds: number;
+}
+
 /** The model's buffers in backend memory (for forgetting; not a stable public API). */
 export interface State {
   users: IdMap;
@@ -113,6 +125,8 @@ export class ALS {
   private state: State | undefined;
   /** Relative residual recorded at the end of the last fit (or loaded from a file). */
   fitResidual = NaN;
+  /** Cached inverses of every row's normal matrix, for Sherman–Morrison forgetting (optional). */
+  inverseCache: InverseCache | undefined;
 
   private constructor(
     readonly kernels: Kernels,
@@ -257,6 +271,7 @@ export class ALS {
     if (userFactors.length !== X.length || itemFactors.length !== Y.length) {
       throw new Error(`factor sizes ${userFactors.length}/${itemFactors.length} do not match ${X.length}/${Y.length}`);
     }
+    this.dropInverseCache();
     X.view.set(userFactors);
     Y.view.set(itemFactors);
   }
@@ -264,6 +279,7 @@ export class ALS {
   /** One ALS pass: all users given the items, then all items given the users. */
   iterate(): void {
     const s = this.s;
+    this.dropInverseCache();
     this.halfStep(s.userCsr, s.X, s.Y, 'user');
     this.halfStep(s.itemCsr, s.Y, s.X, 'item');
   }
@@ -511,8 +527,48 @@ export class ALS {
     return forget(this, pairs, options);
   }
 
+  /**
+   * Builds the inverse cache for the current factors (a Cholesky pass plus inversions; rows × k²
+   * floats of memory). Forgetting then re-solves affected rows by O(k²) rank-one updates.
+   */
+  cacheInverses(): InverseCache {
+    this.dropInverseCache();
+    const s = this.s;
+    const kern = this.kernels;
+    const k = this.k;
+    const reg = this.options.regularization;
+    const t = performance.now();
+    const users = kern.f32(s.userCsr.rows * k * k);
+    const items = kern.f32(s.itemCsr.rows * k * k);
+    const scratch = kern.f32(solveScratchFloats(k));
+    try {
+      kern.gram(s.Y, s.itemCsr.rows, k, reg, s.gram);
+      let failed = kern.invertRows({ csr: s.userCsr, Y: s.Y, gram: s.gram, k, start: 0, end: s.userCsr.rows, out: users, scratch });
+      kern.gram(s.X, s.userCsr.rows, k, reg, s.gram);
+      failed += kern.invertRows({ csr: s.itemCsr, Y: s.X, gram: s.gram, k, start: 0, end: s.itemCsr.rows, out: items, scratch });
+      if (failed) throw new ModelFitError(`${failed} rows have a normal matrix that is not positive definite`);
+    } catch (err) {
+      kern.free(items);
+      kern.free(users);
+      throw err;
+    } finally {
+      kern.free(scratch);
+    }
+    this.inverseCache = { users, items, bytes: (users.length + items.length) * 4, seconds: (performance.now() - t) / 1000 };
+    return this.inverseCache;
+  }
+
+  dropInverseCache(): void {
+    const c = this.inverseCache;
+    if (!c) return;
+    this.kernels.free(c.items);
+    this.kernels.free(c.users);
+    this.inverseCache = undefined;
+  }
+
   /** Frees the backend memory held by this model. */
   dispose(): void {
+    this.dropInverseCache();
     const s = this.state;
     if (!s) return;
     const kern = this.kernels;

@@ -32,6 +32,11 @@ export interface ForgetOptions {
   schedule?: ForgetSchedule;
   /** Skip the instant step (default false; the fixture of the paper's algorithm has none). */
   noInstant?: boolean;
+  /**
+   * Instant step by Sherman–Morrison updates of `model.cacheInverses()` (default: when a cache is
+   * present). Without it, the affected rows are re-solved directly.
+   */
+  useCache?: boolean;
   /** Unknown ids or pairs not in the training data are an error instead of being reported. */
   strict?: boolean;
   /** Called after every untrain pass. */
@@ -71,6 +76,8 @@ export interface ForgetResult {
   localRows?: number;
   localSeconds?: number;
   certificateLocal?: number;
+  /** With the inverse cache: rows whose rank-one update would have been singular, solved directly. */
+  directRows?: number;
   /** ‖∇L_remain‖ right after the data change. */
   gradNormBefore: number;
   curve: Array<{ pass: number; loss: number; certificate: number; gradNorm: number; seconds: number }>;
@@ -311,6 +318,72 @@ function localRounds(
   return { rounds: round, rows };
 }
 
+/**
+ * The same instant step by Sherman–Morrison rank-one updates of the cached inverses (paper Eq. 3–4):
+ * O(k²) per forgotten pair instead of O(nnz·k² + k³) per affected row. `dropped` holds, per
+ * forgotten pair, the change of its (c − 1) term (−α·p in exact mode, −c in block mode). A row
+ * whose update would be singular is solved directly instead. Returns rows solved that way.
+ */
+function instantStepCached(
+  model: ALS, users: Int32Array, items: Int32Array, dropped: Float32Array,
+): number {
+  const s = model.internals;
+  const cache = model.inverseCache!;
+  const kern = model.kernels;
+  const k = model.k;
+  const kk = k * k;
+  const b = kern.f32(k);
+  const scratch = kern.f32(k);
+  const Yold = kern.f32(s.Y.length);
+  let direct = 0;
+  // rows → the forgotten pairs (t) that touch them
+  const group = (rows: Int32Array): Map<number, number[]> => {
+    const m = new Map<number, number[]>();
+    rows.forEach((r, t) => {
+      const g = m.get(r);
+      if (g) g.push(t);
+      else m.set(r, [t]);
+    });
+    return m;
+  };
+  // one side: update the inverses, then x_r = A_r⁻¹ b_r with b_r over the remaining pairs
+  const side = (csr: CsrBufs, inv: F32Buf, X: F32Buf, Y: F32Buf, rows: Int32Array, other: Int32Array): void => {
+    for (const [r, ts] of group(rows)) {
+      let ok = true;
+      for (const t of ts) ok = ok && kern.shermanMorrison(inv, r * kk, k, Y, other[t] * k, dropped[t], scratch);
+      if (!ok) {
+        kern.gram(Y, csr.cols, k, model.options.regularization, s.gram);
+        kern.solveRows({ csr, X, Y, gram: s.gram, k, start: r, end: r + 1, solver: SOLVER_CHOLESKY, cgSteps: 1, scratch: s.scratch });
+        direct++;
+        continue;
+      }
+      const bv = b.view;
+      const yv = Y.view;
+      const ip = csr.indptr.view;
+      const ix = csr.indices.view;
+      const cf = csr.conf.view;
+      bv.fill(0);
+      for (let p = ip[r]; p < ip[r + 1]; p++) {
+        const yo = ix[p] * k;
+        const c = cf[p];
+        for (let f = 0; f < k; f++) bv[f] += c * yv[yo + f];
+      }
+      kern.symv(inv, r * kk, k, b, 0, X, r * k);
+    }
+  };
+  try {
+    Yold.view.set(s.Y.view);
+    side(s.itemCsr, cache.items, s.Y, s.X, items, users);
+    side(s.userCsr, cache.users, s.X, Yold, users, items);
+  } finally {
+    kern.free(Yold);
+    kern.free(scratch);
+    kern.free(b);
+    model.dropInverseCache(); // the factors moved: the cache no longer matches them
+  }
+  return direct;
+}
+
 /** Forgets `pairs` (external ids): see the file comment for the modes and ForgetOptions for the stop rules. */
 export function forget(model: ALS, pairs: readonly Pair[], opts: ForgetOptions = {}): ForgetResult {
   const mode = opts.mode ?? 'exact';
@@ -331,6 +404,14 @@ export function forget(model: ALS, pairs: readonly Pair[], opts: ForgetOptions =
     certificateBefore: NaN, gradNormBefore: NaN, certificateInstant: NaN, certificateAfter: NaN, lossRemain: NaN, auc: null, curve: [],
   };
 
+  // the change of each forgotten pair's (c − 1) term, for the Sherman–Morrison path
+  const dropped = Float32Array.from(res.positions, (p) => {
+    const c = model.trainConfidence[p];
+    return mode === 'exact' ? -(c - 1) : -c;
+  });
+  const useCache = opts.useCache ?? model.inverseCache !== undefined;
+  if (useCache && !model.inverseCache) throw new OptionError('useCache', true, 'an inverse cache: call model.cacheInverses() first');
+  if (!useCache) model.dropInverseCache();
   if (res.positions.length > 0) {
     // the data change
     const tr = model.trainRows;
@@ -356,7 +437,8 @@ export function forget(model: ALS, pairs: readonly Pair[], opts: ForgetOptions =
       const ti = performance.now();
       const users = unique(res.users);
       const items = unique(res.items);
-      instantStep(model, users, items);
+      if (useCache) result.directRows = instantStepCached(model, res.users, res.items, dropped);
+      else instantStep(model, users, items);
       result.instantSeconds = (performance.now() - ti) / 1000;
       result.rowsSolved += users.length + items.length;
     }

@@ -93,6 +93,29 @@ describe.each(BACKEND_NAMES)('forgetting on backend %s', (backend) => {
     expect(br.certificateAfter).toBeGreaterThan(1e-3);
   });
 
+  for (const mode of ['exact', 'block'] as const) {
+    it(`${mode} mode: the Sherman–Morrison instant step equals the direct re-solve`, async () => {
+      const data = randomData(70, 45, 9, 13);
+      const base = await ALS.create({ factors: 6, regularization: 4, alpha: 20, iterations: 20, solver: 'cholesky', backend, seed: 3 });
+      await base.fit(data);
+      const bytes = modelToBytes(base);
+      const pairs = sampleTrainingPairs(base, 0.04, 2);
+      const direct = await modelFromBytes(bytes);
+      const rd = direct.forget(pairs, { mode, maxPasses: 0 });
+      const cached = await modelFromBytes(bytes);
+      const cache = cached.cacheInverses();
+      expect(cache.bytes).toBe((70 + 45) * 36 * 4);
+      const rc = cached.forget(pairs, { mode, maxPasses: 0 });
+      expect(rc.directRows).toBe(0);
+      expect(cached.inverseCache).toBeUndefined(); // used once, then stale
+      expect(maxRelDiff(cached.userFactors, direct.userFactors)).toBeLessThan(1e-4);
+      expect(maxRelDiff(cached.itemFactors, direct.itemFactors)).toBeLessThan(1e-4);
+      expect(relDiff(rc.certificateInstant, rd.certificateInstant)).toBeLessThan(1e-3);
+      expect(rc.certificateInstant).toBeLessThan(rc.certificateBefore);
+      expect(() => cached.forget(pairs.slice(0, 1), { useCache: true })).toThrow(/cacheInverses/);
+    });
+  }
+
   it('validates requests before changing anything, and forgets a whole user exactly', async () => {
     const data = randomData(30, 20, 5, 3);
     const m = await ALS.create({ factors: 3, regularization: 2, iterations: 10, solver: 'cholesky', backend, seed: 2 });
