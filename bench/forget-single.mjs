@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Forgetting one pair: latency of the instant step and time to the certificate, on ML-1M
-// (users 1–2999) by default, for the full and the localised schedule.
+// (users 1–2999) by default, with the instant step by direct re-solve and by Sherman–Morrison updates of the inverse cache.
 //
 //   node bench/forget-single.mjs [--set ml1m|ml100k] [--factors 64] [--solver cg] [--tol 1e-4] [--pairs 5]
 import { join, resolve, dirname } from 'node:path';
@@ -32,15 +32,13 @@ const bytes = modelToBytes(base);
 const n = Number(v.pairs ?? 5);
 const picks = sampleTrainingPairs(base, n / base.trainRows.indptr[base.nUsers], 7).slice(0, n);
 const rows = [];
-for (const variant of ['full', 'full+cache', 'local']) {
+for (const variant of ['direct', 'cache']) {
   for (const pair of picks) {
     const m = await modelFromBytes(bytes);
-    const schedule = variant === 'local' ? 'local' : 'full';
-    const cache = variant === 'full+cache' ? m.cacheInverses() : undefined;
-    const r = m.forget([pair], { tol, schedule, maxPasses: 200 });
+    const cache = variant === 'cache' ? m.cacheInverses() : undefined;
+    const r = m.forget([pair], { tol, maxPasses: 200 });
     rows.push({ variant, pair: pair.join(','), cacheSeconds: cache?.seconds ?? null, cacheMiB: cache ? cache.bytes / 2 ** 20 : null,
-      instantMs: r.instantSeconds * 1000, seconds: r.seconds, passes: r.passes,
-      localRows: r.localRows ?? null, certificateBefore: r.certificateBefore, certificateInstant: r.certificateInstant, certificateAfter: r.certificateAfter });
+      instantMs: r.instantSeconds * 1000, seconds: r.seconds, passes: r.passes, certificateBefore: r.certificateBefore, certificateInstant: r.certificateInstant, certificateAfter: r.certificateAfter });
     m.dispose();
   }
 }

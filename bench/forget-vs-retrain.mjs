@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Untrain (exact, block, local schedule) vs retrain from scratch: passes, seconds and AUC to reach
+// Untrain (exact, block) vs retrain from scratch: passes, seconds and AUC to reach
 // a certificate, for several removal fractions. The acceptance table of the forgetting milestone.
 //
 //   node bench/forget-vs-retrain.mjs [--sets ml100k,ml1m] [--solvers cg,cholesky] [--fractions 0.01,0.05,0.2]
@@ -23,14 +23,14 @@ const { values: v } = parseArgs({
 });
 if (v.help) {
   process.stdout.write('node bench/forget-vs-retrain.mjs [--sets ml100k,ml1m] [--solvers cg,cholesky] [--fractions 0.01,0.05,0.2]\n' +
-    '  [--modes exact,block,local] [--factors 64] [--reg 50] [--alpha 40] [--tol 1e-4] [--base-tol 5e-5] [--max 300] [--out file] [--json]\n');
+    '  [--modes exact,block] [--factors 64] [--reg 50] [--alpha 40] [--tol 1e-4] [--base-tol 5e-5] [--max 300] [--out file] [--json]\n');
   process.exit(0);
 }
 const list = (s, d) => (s ?? d).split(',').map((x) => x.trim()).filter(Boolean);
 const sets = list(v.sets, 'ml100k,ml1m');
 const solvers = list(v.solvers, 'cg,cholesky');
 const fractions = list(v.fractions, '0.01,0.05,0.2').map(Number);
-const modes = list(v.modes, 'exact,block,local');
+const modes = list(v.modes, 'exact,block');
 const factors = Number(v.factors ?? 64);
 const reg = Number(v.reg ?? 50);
 const alpha = Number(v.alpha ?? 40);
@@ -60,15 +60,14 @@ for (const set of sets) {
       const row = { set, solver, fraction, pairs: pairs.length, basePasses: baseIt, baseCertificate: base.fitResidual, tol };
       for (const mode of modes) {
         const m = await modelFromBytes(bytes);
-        const r = m.forget(pairs, { mode: mode === 'local' ? 'exact' : mode, schedule: mode === 'local' ? 'local' : 'full', tol,
+        const r = m.forget(pairs, { mode, tol,
           // block mode never reaches the retrain objective's certificate: cap its passes
           maxPasses: mode === 'block' ? Math.min(maxIt, 60) : maxIt });
         row[mode] = {
           passes: r.passes, seconds: r.seconds, instantSeconds: r.instantSeconds, auc: r.auc,
           certificateBefore: r.certificateBefore, certificateAfter: r.certificateAfter, rowsSolved: r.rowsSolved,
-          localRounds: r.localRounds ?? null, localRows: r.localRows ?? null,
         };
-        log(`  f ${fraction} ${mode.padEnd(5)}: ${r.passes} passes${r.localRounds !== undefined ? ` (+${r.localRounds} local rounds, ${r.localRows} rows)` : ''}, ${r.seconds.toFixed(2)} s, certificate ${r.certificateBefore.toExponential(2)} → ${r.certificateAfter.toExponential(2)}, AUC ${r.auc.toFixed(4)}`);
+        log(`  f ${fraction} ${mode.padEnd(5)}: ${r.passes} passes, ${r.seconds.toFixed(2)} s, certificate ${r.certificateBefore.toExponential(2)} → ${r.certificateAfter.toExponential(2)}, AUC ${r.auc.toFixed(4)}`);
         if (mode === 'exact') {
           // retrain on exactly the same remaining data, from scratch
           const tr0 = performance.now();
@@ -112,7 +111,6 @@ else {
     'retrain→tol passes': r.retrain?.passesToTol, 'retrain→tol s': r.retrain?.secondsToTol && +r.retrain.secondsToTol.toFixed(2),
     'retrain best it': r.retrain?.bestIteration, 'retrain best s': r.retrain && +r.retrain.secondsToBest.toFixed(2), 'retrain best AUC': r.retrain && +r.retrain.bestAuc.toFixed(4),
     'block passes': r.block?.passes, 'block AUC': r.block && +r.block.auc.toFixed(4),
-    'local passes': r.local?.passes, 'local rows': r.local?.rowsSolved, 'local s': r.local && +r.local.seconds.toFixed(2),
   })));
   log(`wrote ${outFile}`);
 }

@@ -5,109 +5,11 @@ import { maxRelErr, relErr } from './helpers.js';
 import { createWasmKernels } from '../src/kernels/wasm.js';
 import { createJsKernels } from '../src/kernels/js.js';
 import { Heap } from '../src/kernels/heap.js';
-import {
-  SOLVER_CG, SOLVER_CHOLESKY, solveScratchFloats,
-  type CsrBufs, type F32Buf, type Kernels, type SolverCode,
-} from '../src/kernels/kernels.js';
+import { SOLVER_CG, SOLVER_CHOLESKY, type Kernels, type SolverCode } from '../src/kernels/kernels.js';
+import { f32Of, gaussSolve, load, makeProblem, mulberry32, normalEq, type Loaded, type Problem } from './kernel-problems.js';
 
 // ---------------------------------------------------------------------------------------------
-// Seeded data
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Problem {
-  m: number; // rows being solved (users)
-  n: number; // fixed side rows (items)
-  k: number;
-  lambda: number;
-  indptr: Int32Array;
-  indices: Int32Array;
-  conf: Float32Array;
-  X: Float32Array; // m × k
-  Y: Float32Array; // n × k
-}
-
-interface ProblemOpts {
-  m?: number;
-  n?: number;
-  /** most stored pairs per row */
-  maxPerRow?: number;
-  /** factor entries are uniform in (−scale, scale) */
-  yScale?: number;
-  xScale?: number;
-  lambda?: number;
-  /** fraction of stored pairs that are blocked (c = 0) */
-  blocked?: number;
-  alpha?: number;
-}
-
-/** Random implicit-feedback problem: every 5th row (2, 7, ...) empty, conf 1 + alpha or 0 (blocked). */
-function makeProblem(seed: number, k: number, o: ProblemOpts = {}): Problem {
-  const rnd = mulberry32(seed);
-  const m = o.m ?? 23;
-  const n = o.n ?? Math.max(40, 3 * k);
-  const maxPer = Math.min(o.maxPerRow ?? 19, n);
-  const yScale = o.yScale ?? 0.3;
-  const xScale = o.xScale ?? 0.3;
-  const blocked = o.blocked ?? 0.1;
-  const alpha = o.alpha ?? 40;
-  const indptr = new Int32Array(m + 1);
-  const idx: number[] = [];
-  const cf: number[] = [];
-  for (let u = 0; u < m; u++) {
-    if (u % 5 !== 2) {
-      const cnt = 1 + Math.floor(rnd() * maxPer);
-      const set = new Set<number>();
-      while (set.size < cnt) set.add(Math.floor(rnd() * n));
-      for (const i of [...set].sort((a, b) => a - b)) {
-        idx.push(i);
-        cf.push(rnd() < blocked ? 0 : 1 + alpha);
-      }
-    }
-    indptr[u + 1] = idx.length;
-  }
-  const Y = new Float32Array(n * k).map(() => (2 * rnd() - 1) * yScale);
-  const X = new Float32Array(m * k).map(() => (2 * rnd() - 1) * xScale);
-  return {
-    m, n, k, lambda: o.lambda ?? 1, indptr, indices: Int32Array.from(idx), conf: Float32Array.from(cf), X, Y,
-  };
-}
-
-interface Loaded {
-  csr: CsrBufs;
-  X: F32Buf;
-  Y: F32Buf;
-  gram: F32Buf;
-  scratch: F32Buf;
-}
-
-function f32Of(kern: Kernels, data: ArrayLike<number>): F32Buf {
-  const b = kern.f32(data.length);
-  b.view.set(data);
-  return b;
-}
-
-function load(kern: Kernels, p: Problem): Loaded {
-  const indptr = kern.i32(p.indptr.length);
-  indptr.view.set(p.indptr);
-  const indices = kern.i32(p.indices.length);
-  indices.view.set(p.indices);
-  const conf = f32Of(kern, p.conf);
-  const X = f32Of(kern, p.X);
-  const Y = f32Of(kern, p.Y);
-  const gram = kern.f32(p.k * p.k);
-  kern.gram(Y, p.n, p.k, p.lambda, gram);
-  const scratch = kern.f32(solveScratchFloats(p.k));
-  return { csr: { rows: p.m, cols: p.n, indptr, indices, conf }, X, Y, gram, scratch };
-}
+// Problem helpers (generator, upload, float64 references: kernel-problems.ts)
 
 function solve(kern: Kernels, L: Loaded, p: Problem, solver: SolverCode, cgSteps = 3, start = 0, end = p.m): number {
   return kern.solveRows({
@@ -117,63 +19,6 @@ function solve(kern: Kernels, L: Loaded, p: Problem, solver: SolverCode, cgSteps
 
 // ---------------------------------------------------------------------------------------------
 // Float64 references
-
-/** A_u = YᵀY + λI + Σ (c − 1) y yᵀ and b_u = Σ c y in float64 (G: an optional k×k gram to use instead of YᵀY + λI). */
-function normalEq(p: Problem, u: number, G?: ArrayLike<number>): { A: Float64Array; b: Float64Array } {
-  const { k, Y } = p;
-  const A = new Float64Array(k * k);
-  if (G) {
-    for (let i = 0; i < k * k; i++) A[i] = G[i];
-  } else {
-    for (let r = 0; r < p.n; r++) {
-      for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) A[i * k + j] += Y[r * k + i] * Y[r * k + j];
-    }
-    for (let i = 0; i < k; i++) A[i * k + i] += p.lambda;
-  }
-  const b = new Float64Array(k);
-  for (let e = p.indptr[u]; e < p.indptr[u + 1]; e++) {
-    const yo = p.indices[e] * k;
-    const c = p.conf[e];
-    for (let i = 0; i < k; i++) {
-      b[i] += c * Y[yo + i];
-      for (let j = 0; j < k; j++) A[i * k + j] += (c - 1) * Y[yo + i] * Y[yo + j];
-    }
-  }
-  return { A, b };
-}
-
-/** Gaussian elimination with partial pivoting (float64). */
-function gaussSolve(A0: Float64Array, b0: Float64Array, k: number): Float64Array {
-  const A = A0.slice();
-  const b = b0.slice();
-  for (let c = 0; c < k; c++) {
-    let piv = c;
-    for (let r = c + 1; r < k; r++) if (Math.abs(A[r * k + c]) > Math.abs(A[piv * k + c])) piv = r;
-    if (piv !== c) {
-      for (let j = 0; j < k; j++) {
-        const t = A[c * k + j];
-        A[c * k + j] = A[piv * k + j];
-        A[piv * k + j] = t;
-      }
-      const t = b[c];
-      b[c] = b[piv];
-      b[piv] = t;
-    }
-    for (let r = c + 1; r < k; r++) {
-      const f = A[r * k + c] / A[c * k + c];
-      if (f === 0) continue;
-      for (let j = c; j < k; j++) A[r * k + j] -= f * A[c * k + j];
-      b[r] -= f * b[c];
-    }
-  }
-  const x = new Float64Array(k);
-  for (let r = k - 1; r >= 0; r--) {
-    let s = b[r];
-    for (let j = r + 1; j < k; j++) s -= A[r * k + j] * x[j];
-    x[r] = s / A[r * k + r];
-  }
-  return x;
-}
 
 function residualNorm2(A: Float64Array, b: Float64Array, x: ArrayLike<number>, k: number): number {
   let s = 0;
@@ -338,7 +183,7 @@ describe.each(['wasm', 'js'] as const)('%s kernels against float64 references', 
         let rr = 0;
         let bb = 0;
         for (let u = 0; u < p.m; u++) {
-          const { A, b } = normalEq(p, u, G);
+          const { A, b } = normalEq(p, u, { gram: G });
           rr += residualNorm2(A, b, Array.from(X).slice(u * k, (u + 1) * k), k);
           for (const v of b) bb += v * v;
         }

@@ -5,99 +5,12 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { maxRelErr, relErr } from './helpers.js';
 import { createWasmKernels } from '../src/kernels/wasm.js';
 import { createJsKernels } from '../src/kernels/js.js';
-import {
-  SOLVER_CHOLESKY, SM_TOL, solveScratchFloats, type CsrBufs, type F32Buf, type Kernels,
-} from '../src/kernels/kernels.js';
+import { SOLVER_CHOLESKY, SM_TOL, type F32Buf, type Kernels } from '../src/kernels/kernels.js';
+import { gram64, inverse64, load, makeProblem, mulberry32, normalEq, type Loaded, type Problem } from './kernel-problems.js';
 
 // ---------------------------------------------------------------------------------------------
-// Seeded data
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Problem {
-  m: number;
-  n: number;
-  k: number;
-  lambda: number;
-  indptr: Int32Array;
-  indices: Int32Array;
-  conf: Float32Array;
-  Y: Float32Array; // n × k
-}
-
-interface ProblemOpts {
-  m?: number;
-  n?: number;
-  /** stored pairs per row: uniform in [minPerRow, maxPerRow] */
-  minPerRow?: number;
-  maxPerRow?: number;
-  lambda?: number;
-  /** fraction of stored pairs that are blocked (c = 0) */
-  blocked?: number;
-  alpha?: number;
-}
-
-/** Random implicit-feedback problem: rows 2, 7, 12, ... empty; conf 1 + alpha or 0 (blocked); y ∈ (−0.3, 0.3). */
-function makeProblem(seed: number, k: number, o: ProblemOpts = {}): Problem {
-  const rnd = mulberry32(seed);
-  const m = o.m ?? 17;
-  const n = o.n ?? Math.max(40, 3 * k);
-  const maxPer = Math.min(o.maxPerRow ?? 19, n);
-  const minPer = o.minPerRow ?? 1;
-  const blocked = o.blocked ?? 0.1;
-  const alpha = o.alpha ?? 40;
-  const indptr = new Int32Array(m + 1);
-  const idx: number[] = [];
-  const cf: number[] = [];
-  for (let u = 0; u < m; u++) {
-    if (u % 5 !== 2) {
-      const cnt = minPer + Math.floor(rnd() * (maxPer - minPer + 1));
-      const set = new Set<number>();
-      while (set.size < cnt) set.add(Math.floor(rnd() * n));
-      for (const i of [...set].sort((a, b) => a - b)) {
-        idx.push(i);
-        cf.push(rnd() < blocked ? 0 : 1 + alpha);
-      }
-    }
-    indptr[u + 1] = idx.length;
-  }
-  const Y = new Float32Array(n * k).map(() => (2 * rnd() - 1) * 0.3);
-  return { m, n, k, lambda: o.lambda ?? 1, indptr, indices: Int32Array.from(idx), conf: Float32Array.from(cf), Y };
-}
-
-interface Loaded {
-  csr: CsrBufs;
-  Y: F32Buf;
-  gram: F32Buf;
-  scratch: F32Buf;
-}
-
-function f32Of(kern: Kernels, data: ArrayLike<number>): F32Buf {
-  const b = kern.f32(data.length);
-  b.view.set(data);
-  return b;
-}
-
-function load(kern: Kernels, p: Problem): Loaded {
-  const indptr = kern.i32(p.indptr.length);
-  indptr.view.set(p.indptr);
-  const indices = kern.i32(Math.max(p.indices.length, 1));
-  indices.view.set(p.indices);
-  const conf = f32Of(kern, p.conf.length ? p.conf : [0]);
-  const Y = f32Of(kern, p.Y);
-  const gram = kern.f32(p.k * p.k);
-  kern.gram(Y, p.n, p.k, p.lambda, gram);
-  const scratch = kern.f32(solveScratchFloats(p.k));
-  return { csr: { rows: p.m, cols: p.n, indptr, indices, conf }, Y, gram, scratch };
-}
+// Problem helpers (generator, upload, float64 references: kernel-problems.ts; m: 17 unless a test
+// says otherwise)
 
 function invert(kern: Kernels, L: Loaded, p: Problem, out: F32Buf, start = 0, end = p.m): number {
   return kern.invertRows({ csr: L.csr, Y: L.Y, gram: L.gram, k: p.k, start, end, out, scratch: L.scratch });
@@ -121,66 +34,6 @@ function withoutPair(p: Problem, drop: Set<number>, mode: 'exact' | 'block'): Pr
 
 // ---------------------------------------------------------------------------------------------
 // Float64 references
-
-/** YᵀY + λI in float64. */
-function gram64(p: Problem): Float64Array {
-  const { k, Y } = p;
-  const G = new Float64Array(k * k);
-  for (let r = 0; r < p.n; r++) {
-    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) G[i * k + j] += Y[r * k + i] * Y[r * k + j];
-  }
-  for (let i = 0; i < k; i++) G[i * k + i] += p.lambda;
-  return G;
-}
-
-/** A_u = YᵀY + λI + Σ (c − 1) y yᵀ and b_u = Σ c y in float64, excluding the stored pairs in `skip`. */
-function normalEq(p: Problem, u: number, skip: Set<number> = new Set()): { A: Float64Array; b: Float64Array } {
-  const { k, Y } = p;
-  const A = gram64(p);
-  const b = new Float64Array(k);
-  for (let e = p.indptr[u]; e < p.indptr[u + 1]; e++) {
-    if (skip.has(e)) continue;
-    const yo = p.indices[e] * k;
-    const c = p.conf[e];
-    for (let i = 0; i < k; i++) {
-      b[i] += c * Y[yo + i];
-      for (let j = 0; j < k; j++) A[i * k + j] += (c - 1) * Y[yo + i] * Y[yo + j];
-    }
-  }
-  return { A, b };
-}
-
-/** A⁻¹ by Gauss–Jordan elimination with partial pivoting (float64). */
-function inverse64(A0: ArrayLike<number>, k: number): Float64Array {
-  const A = Float64Array.from(A0);
-  const X = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) X[i * k + i] = 1;
-  for (let c = 0; c < k; c++) {
-    let piv = c;
-    for (let r = c + 1; r < k; r++) if (Math.abs(A[r * k + c]) > Math.abs(A[piv * k + c])) piv = r;
-    if (piv !== c) {
-      for (let j = 0; j < k; j++) {
-        [A[c * k + j], A[piv * k + j]] = [A[piv * k + j], A[c * k + j]];
-        [X[c * k + j], X[piv * k + j]] = [X[piv * k + j], X[c * k + j]];
-      }
-    }
-    const d = A[c * k + c];
-    for (let j = 0; j < k; j++) {
-      A[c * k + j] /= d;
-      X[c * k + j] /= d;
-    }
-    for (let r = 0; r < k; r++) {
-      if (r === c) continue;
-      const f = A[r * k + c];
-      if (f === 0) continue;
-      for (let j = 0; j < k; j++) {
-        A[r * k + j] -= f * A[c * k + j];
-        X[r * k + j] -= f * X[c * k + j];
-      }
-    }
-  }
-  return X;
-}
 
 /** max |X·A − I| over the k × k block of X at xo. */
 function inverseResidual(X: ArrayLike<number>, xo: number, A: ArrayLike<number>, k: number): number {
@@ -233,7 +86,7 @@ describe.each(['wasm', 'js'] as const)('%s Sherman–Morrison kernels against fl
 
   it('invertRows: A⁻¹·A ≈ I for every row, gram⁻¹ for empty rows, only its blocks written', () => {
     for (const k of [1, 3, 8, 13, 32, 64]) {
-      const p = makeProblem(100 + k, k, { lambda: 1 });
+      const p = makeProblem(100 + k, k, { m: 17, lambda: 1 });
       const L = load(kern(), p);
       const guard = kern().f32(64); // the heap block after scratch (WASM): scratch bound
       guard.view.fill(SENTINEL);
@@ -270,7 +123,7 @@ describe.each(['wasm', 'js'] as const)('%s Sherman–Morrison kernels against fl
 
   it('invertRows: rows that are not positive definite are counted and their blocks left unchanged', () => {
     for (const k of [1, 3, 8, 13, 32]) {
-      const p = makeProblem(150 + k, k, { blocked: 0 });
+      const p = makeProblem(150 + k, k, { m: 17, blocked: 0 });
       // rows 0 and 5: one pair with c − 1 = −1e6, far beyond YᵀY + λI: A_u is indefinite
       const bad = new Set([0, 5]);
       for (const u of bad) p.conf[p.indptr[u]] = -1e6 + 1;
@@ -298,7 +151,7 @@ describe.each(['wasm', 'js'] as const)('%s Sherman–Morrison kernels against fl
   it('shermanMorrison: a downdate (w = −α) and an update (w = +α) give the float64 inverse of the new A', () => {
     const alpha = 40;
     for (const k of [1, 3, 8, 13, 32, 64]) {
-      const p = makeProblem(200 + k, k, { blocked: 0, minPerRow: 3 });
+      const p = makeProblem(200 + k, k, { m: 17, blocked: 0, minPerRow: 3 });
       const L = load(kern(), p);
       const kk = k * k;
       const off = 2 * kk + 3; // somewhere inside a bigger buffer, not 16-byte aligned
@@ -333,7 +186,7 @@ describe.each(['wasm', 'js'] as const)('%s Sherman–Morrison kernels against fl
   it('shermanMorrison: 20 downdates in a row on one block stay within 1e-3 of the float64 inverse', () => {
     const alpha = 40;
     for (const k of [1, 3, 8, 13, 32, 64]) {
-      const p = makeProblem(300 + k, k, { blocked: 0, minPerRow: 24, maxPerRow: 30, lambda: 5 });
+      const p = makeProblem(300 + k, k, { m: 17, blocked: 0, minPerRow: 24, maxPerRow: 30, lambda: 5 });
       const L = load(kern(), p);
       const u = 0;
       const kk = k * k;
@@ -346,7 +199,7 @@ describe.each(['wasm', 'js'] as const)('%s Sherman–Morrison kernels against fl
         skip.add(e);
         expect(kern().shermanMorrison(out, 0, k, L.Y, p.indices[e] * k, -alpha, scratch), `k ${k} step ${t}`).toBe(true);
       }
-      const want = inverse64(normalEq(p, u, skip).A, k);
+      const want = inverse64(normalEq(p, u, { skip }).A, k);
       // the start block carries invertRows' float32 error (~1e-6) and each step adds rounding of
       // about that order: measured ≤ 2e-6 after 20 steps
       expect(maxRelErr(out.view, want), `k ${k}`).toBeLessThan(1e-3);
@@ -355,7 +208,7 @@ describe.each(['wasm', 'js'] as const)('%s Sherman–Morrison kernels against fl
 
   it('shermanMorrison: a downdate to a singular or indefinite A returns false and leaves the block untouched', () => {
     for (const k of [1, 3, 8, 13, 32, 64]) {
-      const p = makeProblem(400 + k, k, { blocked: 0, minPerRow: 3 });
+      const p = makeProblem(400 + k, k, { m: 17, blocked: 0, minPerRow: 3 });
       const L = load(kern(), p);
       const kk = k * k;
       const buf = kern().f32(kk + 8);
@@ -434,7 +287,7 @@ describe.each(['wasm', 'js'] as const)('%s Sherman–Morrison kernels against fl
           const e = lo + (u % cnt);
           drop.add(e);
           expect(kern().shermanMorrison(inv, u * kk, k, L.Y, p.indices[e] * k, w, scratch), `k ${k} row ${u}`).toBe(true);
-          const { b } = normalEq(p, u, new Set([e])); // b_u over the remaining pairs
+          const { b } = normalEq(p, u, { skip: new Set([e]) }); // b_u over the remaining pairs
           B.view.set(b, u * k);
           kern().symv(inv, u * kk, k, B, u * k, Xsm, u * k);
         }

@@ -9,7 +9,7 @@ import type { Io } from './io.js';
 export const FORGET_HELP = `untrain-als forget — make a saved model forget user–item pairs, as if never seen
 
 Usage: untrain-als forget --model <m.uals> (--pairs <file> | --fraction <f> [--seed S])
-                          [--mode exact|block] [--tol T] [--max-passes N] [--schedule full|local]
+                          [--mode exact|block] [--tol T] [--max-passes N] [--schedule full]
                           [--out <m2.uals> | --dry-run] [--strict] [--json]
 
 ${REMOVAL_HELP}
@@ -19,8 +19,7 @@ ${REMOVAL_HELP}
   --tol <T>           stop when the certificate (relative residual of the retrain objective's
                       normal equations) is ≤ T (default: the residual the model's training ended with)
   --max-passes <n>    at most n untrain passes after the instant step (default 50)
-  --schedule <s>      full (default): whole ALS passes; local: re-solve only rows whose residual is
-                      above the tolerance, then check the full certificate
+  --schedule full     whole ALS passes (the only schedule: a localised one was measured slower)
   --cache             build the inverse cache first (rows × k² floats) and do the instant step by
                       Sherman–Morrison rank-one updates instead of re-solving the affected rows
   --out <file>        write the model here (default: replace --model, atomically)
@@ -44,7 +43,7 @@ export async function forgetCommand(argv: string[], io: Io): Promise<number> {
   if (!path) throw new UsageError('--model <file> is required');
   if (v['dry-run'] && v.out !== undefined) throw new UsageError('--dry-run and --out exclude each other');
   const mode = oneOf(v, 'mode', ['exact', 'block'] as const);
-  const schedule = oneOf(v, 'schedule', ['full', 'local'] as const);
+  const schedule = oneOf(v, 'schedule', ['full'] as const);
   const tol = num(v, 'tol', { min: 0 });
   const maxPasses = num(v, 'max-passes', { int: true, min: 0 }) ?? 50;
   const model = await loadModel(path, { backend: oneOf(v, 'backend', BACKENDS) });
@@ -69,7 +68,7 @@ export async function forgetCommand(argv: string[], io: Io): Promise<number> {
     io.out(
       `forgot    ${r.forgotten} of ${r.requested} pairs (${r.mode} mode)${r.notFound.length ? `; ${r.notFound.length} not found (first: ${r.notFound[0].user},${r.notFound[0].item}: ${r.notFound[0].reason})` : ''}\n` +
       `instant   ${(r.instantSeconds * 1000).toFixed(1)} ms${cache ? ` (Sherman–Morrison; cache built in ${cache.seconds.toFixed(2)} s, ${(cache.bytes / 2 ** 20).toFixed(0)} MiB)` : ''}; certificate ${r.certificateBefore.toExponential(2)} → ${r.certificateInstant.toExponential(2)}\n` +
-      `untrain   ${r.localRounds !== undefined ? `${r.localRounds} local rounds (${r.localRows} rows), then ` : ''}${r.passes} full passes, ${r.rowsSolved} rows solved, ${r.seconds.toFixed(2)} s; certificate ${r.certificateAfter.toExponential(2)} (tolerance ${r.tolerance.toExponential(2)})\n` +
+      `untrain   ${r.passes} passes, ${r.rowsSolved} rows solved, ${r.seconds.toFixed(2)} s; certificate ${r.certificateAfter.toExponential(2)} (tolerance ${r.tolerance.toExponential(2)})\n` +
       `loss      ${r.lossRemain.toExponential(6)} on the remaining data${r.auc !== null ? `; AUC ${r.auc.toFixed(4)}` : ''}\n` +
       (result.out ? `saved     ${result.out}\n` : 'saved     nothing\n'),
     );

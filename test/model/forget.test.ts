@@ -128,6 +128,8 @@ describe.each(BACKEND_NAMES)('forgetting on backend %s', (backend) => {
     expect(Array.from(m.userFactors)).toEqual(before); // strict failure changed nothing
     expect(m.trainRows.indptr[30]).toBe(150);
     expect(() => m.forget([])).toThrow(/non-empty list/);
+    expect(() => m.forget([['0', first]], { schedule: 'local' as never })).toThrow(/measured slower/);
+    expect(() => m.forget([['0', first]], { mode: 'erase' as never })).toThrow(OptionError);
 
     const r = m.forget([['0', first], ['zz', first], ['0', 'nope'], ['0', missing], ['0', first]], { maxPasses: 3 });
     expect(r.forgotten).toBe(1);
