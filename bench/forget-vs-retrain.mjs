@@ -17,13 +17,13 @@ const { values: v } = parseArgs({
   options: {
     sets: { type: 'string' }, solvers: { type: 'string' }, fractions: { type: 'string' }, modes: { type: 'string' },
     factors: { type: 'string' }, reg: { type: 'string' }, alpha: { type: 'string' }, tol: { type: 'string' },
-    'base-tol': { type: 'string' }, max: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' },
+    'base-tol': { type: 'string' }, 'split-seed': { type: 'string' }, max: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' },
     json: { type: 'boolean' }, help: { type: 'boolean' },
   },
 });
 if (v.help) {
   process.stdout.write('node bench/forget-vs-retrain.mjs [--sets ml100k,ml1m] [--solvers cg,cholesky] [--fractions 0.01,0.05,0.2]\n' +
-    '  [--modes exact,block] [--factors 64] [--reg 50] [--alpha 40] [--tol 1e-4] [--base-tol 5e-5] [--max 300] [--out file] [--json]\n');
+    '  [--modes exact,block] [--split-seed 0] [--factors 64] [--reg 50] [--alpha 40] [--tol 1e-4] [--base-tol 5e-5] [--max 300] [--out file] [--json]\n');
   process.exit(0);
 }
 const list = (s, d) => (s ?? d).split(',').map((x) => x.trim()).filter(Boolean);
@@ -37,6 +37,7 @@ const alpha = Number(v.alpha ?? 40);
 const tol = Number(v.tol ?? 1e-4);
 const baseTol = Number(v['base-tol'] ?? 5e-5);
 const maxIt = Number(v.max ?? 300);
+const splitSeed = Number(v['split-seed'] ?? 0);
 const dataDir = v.data ?? process.env.UNTRAIN_ALS_DATA ?? resolve(here, '../../shared/data');
 const outFile = v.out ?? join(here, 'results/forget-vs-retrain.json');
 const log = (s) => process.stderr.write(s + '\n');
@@ -44,7 +45,7 @@ const FILES = { ml100k: 'ml-100k/u.data', ml1m: 'ml-1m/ratings-users-1-2999.dat.
 
 const rows = [];
 for (const set of sets) {
-  const ds = prepareDataset(await readInteractionsFile(join(dataDir, FILES[set])), { holdout: 0.01, seed: 0 });
+  const ds = prepareDataset(await readInteractionsFile(join(dataDir, FILES[set])), { holdout: 0.01, seed: splitSeed });
   for (const solver of solvers) {
     const opts = { factors, regularization: reg, alpha, solver, cgSteps: 3, seed: 0, iterations: maxIt };
     // base model: trained until its certificate is ≤ base-tol
@@ -101,7 +102,7 @@ for (const set of sets) {
   }
 }
 mkdirSync(dirname(outFile), { recursive: true });
-const result = { date: new Date().toISOString(), node: process.version, factors, reg, alpha, tol, baseTol, rows };
+const result = { date: new Date().toISOString(), node: process.version, splitSeed, factors, reg, alpha, tol, baseTol, rows };
 writeFileSync(outFile, JSON.stringify(result, null, 2) + '\n');
 if (v.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 else {
