@@ -1,7 +1,6 @@
 // `untrain-als evaluate`: AUC and ranking metrics of a saved model on its held-out pairs.
-import { BACKENDS } from '../kernels/select.js';
-import { loadModel } from '../node/model-file.js';
-import { num, oneOf, parse, str, UsageError } from './args.js';
+import { num, parse, UsageError } from './args.js';
+import { MODEL_FLAGS, modelPath, openModel } from './model-flag.js';
 import type { Io } from './io.js';
 
 export const EVALUATE_HELP = `untrain-als evaluate — validation metrics of a saved model on its held-out pairs
@@ -19,18 +18,14 @@ scored below i (ties ½), averaged over pairs ('auc') and per user first ('userA
 precision/MAP/nDCG@K follow the definitions of the implicit library's ranking_metrics_at_k.
 `;
 
-const FLAGS = {
-  model: { type: 'string' }, k: { type: 'string', short: 'k' }, backend: { type: 'string' },
-  json: { type: 'boolean' }, help: { type: 'boolean' },
-} as const;
+const FLAGS = { ...MODEL_FLAGS, k: { type: 'string', short: 'k' } } as const;
 
 export async function evaluateCommand(argv: string[], io: Io): Promise<number> {
   const v = parse(argv, FLAGS);
   if (v.help) return io.out(EVALUATE_HELP), 0;
-  const path = str(v, 'model');
-  if (!path) throw new UsageError('--model <file> is required');
+  const path = modelPath(v);
   const K = num(v, 'k', { int: true, min: 1 }) ?? 10;
-  const model = await loadModel(path, { backend: oneOf(v, 'backend', BACKENDS) });
+  const model = await openModel(v);
   const test = model.testRows;
   if (!test) throw new UsageError(`${path}: the model was trained without a hold-out set; nothing to evaluate`);
   const t = performance.now();

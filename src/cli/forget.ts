@@ -1,6 +1,6 @@
 // `untrain-als forget`: forget pairs of a saved model exactly (or in the paper's block mode).
-import { BACKENDS } from '../kernels/select.js';
-import { loadModel, saveModel } from '../node/model-file.js';
+import { saveModel } from '../node/model-file.js';
+import { MODEL_FLAGS, modelPath, openModel } from './model-flag.js';
 import { num, oneOf, parse, str, UsageError } from './args.js';
 import { REMOVAL_FLAGS, REMOVAL_HELP, removalSet } from './removal.js';
 import { progressBar } from './progress.js';
@@ -31,22 +31,21 @@ ${REMOVAL_HELP}
 `;
 
 const FLAGS = {
-  model: { type: 'string' }, ...REMOVAL_FLAGS, mode: { type: 'string' }, tol: { type: 'string' },
+  ...MODEL_FLAGS, ...REMOVAL_FLAGS, mode: { type: 'string' }, tol: { type: 'string' },
   'max-passes': { type: 'string' }, schedule: { type: 'string' }, out: { type: 'string' }, 'dry-run': { type: 'boolean' },
-  strict: { type: 'boolean' }, cache: { type: 'boolean' }, backend: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
+  strict: { type: 'boolean' }, cache: { type: 'boolean' },
 } as const;
 
 export async function forgetCommand(argv: string[], io: Io): Promise<number> {
   const v = parse(argv, FLAGS);
   if (v.help) return io.out(FORGET_HELP), 0;
-  const path = str(v, 'model');
-  if (!path) throw new UsageError('--model <file> is required');
+  const path = modelPath(v);
   if (v['dry-run'] && v.out !== undefined) throw new UsageError('--dry-run and --out exclude each other');
   const mode = oneOf(v, 'mode', ['exact', 'block'] as const);
   const schedule = oneOf(v, 'schedule', ['full'] as const);
   const tol = num(v, 'tol', { min: 0 });
   const maxPasses = num(v, 'max-passes', { int: true, min: 0 }) ?? 50;
-  const model = await loadModel(path, { backend: oneOf(v, 'backend', BACKENDS) });
+  const model = await openModel(v);
   const pairs = (await removalSet(v, model, true))!;
   if (pairs.length === 0) throw new UsageError('the removal set is empty');
   const json = Boolean(v.json);

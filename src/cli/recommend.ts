@@ -1,7 +1,6 @@
 // `untrain-als recommend`: top-N items for one user of a saved model.
-import { BACKENDS } from '../kernels/select.js';
-import { loadModel } from '../node/model-file.js';
-import { num, oneOf, parse, str, UsageError } from './args.js';
+import { num, parse, str, UsageError } from './args.js';
+import { MODEL_FLAGS, modelPath, openModel } from './model-flag.js';
 import type { Io } from './io.js';
 
 export const RECOMMEND_HELP = `untrain-als recommend — the best items for a user of a saved model
@@ -19,21 +18,19 @@ Usage: untrain-als recommend --model <file.uals> --user <id> [-n 10] [--include-
 `;
 
 const FLAGS = {
-  model: { type: 'string' }, user: { type: 'string' }, n: { type: 'string', short: 'n' },
-  'include-seen': { type: 'boolean' }, similar: { type: 'string' }, backend: { type: 'string' },
-  json: { type: 'boolean' }, help: { type: 'boolean' },
+  ...MODEL_FLAGS, user: { type: 'string' }, n: { type: 'string', short: 'n' },
+  'include-seen': { type: 'boolean' }, similar: { type: 'string' },
 } as const;
 
 export async function recommendCommand(argv: string[], io: Io): Promise<number> {
   const v = parse(argv, FLAGS);
   if (v.help) return io.out(RECOMMEND_HELP), 0;
-  const path = str(v, 'model');
-  if (!path) throw new UsageError('--model <file> is required');
+  modelPath(v);
   const user = str(v, 'user');
   const similar = str(v, 'similar');
   if ((user === undefined) === (similar === undefined)) throw new UsageError('give exactly one of --user <id> or --similar <item>');
   const n = num(v, 'n', { int: true, min: 1 }) ?? 10;
-  const model = await loadModel(path, { backend: oneOf(v, 'backend', BACKENDS) });
+  const model = await openModel(v);
   const items = user !== undefined
     ? model.recommend(user, n, { filterSeen: !v['include-seen'] })
     : model.similarItems(similar!, n);

@@ -1,8 +1,8 @@
 // `untrain-als retrain`: the baseline: ALS from scratch on a saved model's data minus a removal set.
-import { BACKENDS } from '../kernels/select.js';
-import { loadModel, saveModel } from '../node/model-file.js';
+import { saveModel } from '../node/model-file.js';
+import { MODEL_FLAGS, modelPath, openModel } from './model-flag.js';
 import { retrain } from '../model/retrain.js';
-import { num, oneOf, parse, str, UsageError } from './args.js';
+import { num, parse, str } from './args.js';
 import { REMOVAL_FLAGS, REMOVAL_HELP, removalSet } from './removal.js';
 import { progressBar } from './progress.js';
 import type { Io } from './io.js';
@@ -26,20 +26,18 @@ ${REMOVAL_HELP}
 `;
 
 const FLAGS = {
-  model: { type: 'string' }, ...REMOVAL_FLAGS, iterations: { type: 'string' }, tol: { type: 'string' },
-  'init-seed': { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' },
-  json: { type: 'boolean' }, help: { type: 'boolean' },
+  ...MODEL_FLAGS, ...REMOVAL_FLAGS, iterations: { type: 'string' }, tol: { type: 'string' },
+  'init-seed': { type: 'string' }, out: { type: 'string' },
 } as const;
 
 export async function retrainCommand(argv: string[], io: Io): Promise<number> {
   const v = parse(argv, FLAGS);
   if (v.help) return io.out(RETRAIN_HELP), 0;
-  const path = str(v, 'model');
-  if (!path) throw new UsageError('--model <file> is required');
+  const path = modelPath(v);
   const iterations = num(v, 'iterations', { int: true, min: 1 });
   const tol = num(v, 'tol', { min: 0 });
   const initSeed = num(v, 'init-seed', { int: true, min: 0 });
-  const source = await loadModel(path, { backend: oneOf(v, 'backend', BACKENDS) });
+  const source = await openModel(v);
   const pairs = await removalSet(v, source, false);
   let forgotten = 0;
   let notFound = 0;
