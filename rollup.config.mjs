@@ -2,7 +2,7 @@
 // Type declarations come from `tsc --emitDeclarationOnly` (see package.json "build:types").
 import esbuild from 'rollup-plugin-esbuild';
 
-const external = (id) => id.startsWith('node:');
+const external = (id) => id.startsWith('node:') || /^vega(-lite)?(\/|$)/.test(id);
 const plugins = [esbuild({ target: 'node20', minify: false })];
 
 export default [

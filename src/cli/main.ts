@@ -12,6 +12,7 @@ import { recommendCommand, RECOMMEND_HELP } from './recommend.js';
 import { trainCommand, TRAIN_HELP } from './train.js';
 import { forgetCommand, FORGET_HELP } from './forget.js';
 import { retrainCommand, RETRAIN_HELP } from './retrain.js';
+import { experimentCommand, EXPERIMENT_HELP } from './experiment.js';
 
 const COMMANDS: Record<string, { run: (argv: string[], io: Io) => Promise<number>; help: string }> = {
   train: { run: trainCommand, help: TRAIN_HELP },
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, { run: (argv: string[], io: Io) => Promise<number
   recommend: { run: recommendCommand, help: RECOMMEND_HELP },
   forget: { run: forgetCommand, help: FORGET_HELP },
   retrain: { run: retrainCommand, help: RETRAIN_HELP },
+  experiment: { run: experimentCommand, help: EXPERIMENT_HELP },
   demo: { run: demoCommand, help: DEMO_HELP },
 };
 
@@ -32,6 +34,7 @@ Commands:
   recommend   top-N items for a user (or items similar to an item) of a saved model
   forget      make a saved model forget user–item pairs exactly (and prove it)
   retrain     retrain from scratch without a removal set (the baseline)
+  experiment  untrain vs retrain, membership inference (V, V′), KS tests, HTML report
   demo        a short end-to-end run on synthetic data (what 'npm start' runs)
 
 Run 'untrain-als <command> --help' for the options of a command.

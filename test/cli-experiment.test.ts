@@ -1,0 +1,65 @@
+// `untrain-als experiment` end to end on a small synthetic problem: every output file is written
+// and the summary has the fields the report and the issue ask for.
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: 180_000 }, (err, stdout, stderr) => {
+      res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'uals-exp-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('untrain-als experiment', () => {
+  it('writes results.json, the CSVs and a self-contained report', async () => {
+    const out = join(dir, 'exp');
+    const r = await run(['experiment', '--runs', '2', '--fractions', '0.05,0.1', '--scenarios', 'uniform,user', '--factors', '8',
+      '--reg', '20', '--alpha', '10', '--iterations', '8', '--max-passes', '5', '--out', out, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.summary).toHaveLength(4);
+    for (const row of j.summary) {
+      for (const key of ['scenario', 'fraction', 'untrainPasses', 'retrainPasses', 'untrainSeconds', 'retrainSeconds', 'aucUntrain', 'aucRetrain', 'mi', 'V', 'Vprime', 'VprimeCI', 'ks']) {
+        expect(row).toHaveProperty(key);
+      }
+      expect(row.runs).toBe(2);
+      expect(row.Vprime).toBeCloseTo(row.V - row.mi.undeleted, 12);
+      expect(row.VprimeCI[0]).toBeLessThanOrEqual(row.Vprime);
+      for (const m of ['undeleted', 'retrain', 'exact', 'block']) expect(row.ks[m].pValue).toBeGreaterThanOrEqual(0);
+    }
+    for (const f of ['results.json', 'summary.csv', 'retrain-curves.csv', 'untrain-curves.csv', 'report.html']) expect(existsSync(join(out, f))).toBe(true);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toMatch(/<svg/);
+    expect(html).not.toMatch(/<script/);
+    expect(readFileSync(join(out, 'summary.csv'), 'utf8').trim().split('\n')).toHaveLength(5);
+  });
+
+  it('rejects bad fractions and scenarios', async () => {
+    const a = await run(['experiment', '--fractions', '0.1,2']);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toMatch(/not a fraction/);
+    const b = await run(['experiment', '--scenarios', 'uniform,breakup']);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toMatch(/"breakup"/);
+    const h = await run(['experiment', '--help']);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toMatch(/Usage: untrain-als experiment/);
+  });
+});
