@@ -48,16 +48,22 @@ export function removalPositions(train: Csr, scenario: Scenario, fraction: numbe
       return idx.slice(0, target).sort();
     }
     case 'recent': {
-      // the most recent interactions of random users (the break-up case), by timestamp
+      // the most recent interactions of users (the break-up case), by timestamp: users in random
+      // order each give up their latest RECENT_PER_USER; if that is not enough, further rounds
+      // take each user's next most recent, until the target is reached
       const ts = train.timestamps;
       if (!ts) throw new Error("scenario 'recent' needs timestamps in the data");
       const order = rng.shuffle(Int32Array.from({ length: train.rows }, (_, u) => u));
-      const out: number[] = [];
-      for (const u of order) {
-        if (out.length >= target) break;
+      const latest = Array.from(order, (u) => {
         const ps = Array.from({ length: train.indptr[u + 1] - train.indptr[u] }, (_, q) => train.indptr[u] + q);
-        ps.sort((a, b) => ts[b] - ts[a]);
-        out.push(...ps.slice(0, Math.min(RECENT_PER_USER, target - out.length)));
+        return ps.sort((a, b) => ts[b] - ts[a]);
+      });
+      const out: number[] = [];
+      for (let depth = 0; out.length < target; depth += RECENT_PER_USER) {
+        for (const ps of latest) {
+          if (out.length >= target) break;
+          out.push(...ps.slice(depth, Math.min(ps.length, depth + RECENT_PER_USER, depth + target - out.length)));
+        }
       }
       return Int32Array.from(out).sort();
     }
