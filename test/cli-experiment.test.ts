@@ -1,22 +1,14 @@
 // `untrain-als experiment` end to end on a small synthetic problem: every output file is written
 // and the summary has the fields the report and the issue ask for.
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { runCli } from './helpers.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    execFile(process.execPath, [CLI, ...args], { timeout: 180_000 }, (err, stdout, stderr) => {
-      res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[]) => runCli(args);
 
 let dir: string;
 beforeAll(async () => {

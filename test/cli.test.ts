@@ -1,31 +1,16 @@
 // The built CLI (dist/cli.js, made by `npm test`'s build step) run as a user would: exit codes,
 // JSON output, and a clear one-line error for every kind of bad input.
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SHARED_DATA } from './helpers.js';
+import { SHARED_DATA, CLI, runCli } from './helpers.js';
 
-const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
-function run(args: string[]): Promise<Run> {
-  return new Promise((res) => {
-    execFile(process.execPath, [CLI, ...args], { timeout: 120_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      res({ code, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[]) => runCli(args);
 
 let dir: string;
 let model: string;

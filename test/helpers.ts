@@ -1,4 +1,5 @@
 // Shared test helpers: tiny dense problems, the shared data folder, fixture files.
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,4 +134,16 @@ export function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
     s = Math.max(s, Math.abs(b[i]));
   }
   return s === 0 ? d : d / s;
+}
+
+/** The built CLI (dist/cli.js, made by `npm test`'s build step). */
+export const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
+
+/** Runs the built CLI as a user would; resolves with its exit code and output. */
+export function runCli(args: string[], timeout = 180_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    execFile(process.execPath, [CLI, ...args], { timeout }, (err, stdout, stderr) => {
+      res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
 }

@@ -1,18 +1,9 @@
+import { mulberry32 } from '../kernel-problems.js';
 import { describe, expect, it } from 'vitest';
 import {
   KS_EXACT_MAX_NM, kolmogorovQ, ksAsymptoticPValue, ksExactPValue, ksTwoSample,
 } from '../../src/audit/ks.js';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normals(rand: () => number, count: number, shift = 0): Float64Array {
   const out = new Float64Array(count);

@@ -1,19 +1,10 @@
+import { mulberry32 } from '../kernel-problems.js';
 import { describe, expect, it } from 'vitest';
 import {
   accuracy, fitLogistic, predictProba, rawCoefficients, rocAuc,
 } from '../../src/audit/logistic.js';
 
 /** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(rand: () => number): () => number {
   return () => {

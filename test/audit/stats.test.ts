@@ -1,18 +1,9 @@
+import { mulberry32 } from '../kernel-problems.js';
 import { describe, expect, it } from 'vitest';
 import {
   confidenceInterval95, incompleteBeta, mean, sd, tCdf, tQuantile,
 } from '../../src/audit/stats.js';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('t distribution', () => {
   it('gives the textbook 97.5% critical values', () => {
