@@ -22,11 +22,17 @@ describe('untrain-als experiment', () => {
   it('writes results.json, the CSVs and a self-contained report', async () => {
     const out = join(dir, 'exp');
     const r = await run(['experiment', '--runs', '2', '--fractions', '0.05,0.1', '--scenarios', 'uniform,user', '--factors', '8',
-      '--reg', '20', '--alpha', '10', '--iterations', '8', '--max-passes', '5', '--out', out, '--json']);
+      '--reg', '20', '--alpha', '10', '--iterations', '8', '--max-passes', '5', '--tol', '1e-3', '--out', out, '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.summary).toHaveLength(4);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    // untraining stops at the asked certificate or at --max-passes
+    for (const c of results.untrainCurves) expect(c.pass).toBeLessThanOrEqual(5);
+    const last = new Map<string, { pass: number; certificate: number }>();
+    for (const c of results.untrainCurves) last.set(`${c.scenario}|${c.fraction}|${c.run}`, c);
+    for (const c of last.values()) expect(c.certificate <= 1e-3 || c.pass === 5).toBe(true);
     for (const row of j.summary) {
       for (const key of ['scenario', 'fraction', 'untrainPasses', 'retrainPasses', 'untrainSeconds', 'retrainSeconds', 'aucUntrain', 'aucRetrain', 'mi', 'V', 'Vprime', 'VprimeCI', 'ks']) {
         expect(row).toHaveProperty(key);

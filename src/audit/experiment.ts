@@ -23,6 +23,8 @@ export interface ExperimentOptions {
   runs: number;
   /** Untrain passes at most (default 30). */
   maxPasses?: number;
+  /** Untrain to this certificate (default: the base model's own residual, as `forget` does). */
+  tol?: number;
   /** Called after each (run, scenario, fraction) cell. */
   onCell?: (done: number, total: number, note: string) => void;
 }
@@ -87,6 +89,7 @@ export async function runExperiment(
         const untrained = await modelFromBytes(bytes);
         const ur = untrained.forget(ids, {
           maxPasses,
+          tol: opts.tol,
           onPass: (r) => untrainCurves.push({ scenario, fraction, run, pass: r.iteration, auc: untrained.auc().auc, certificate: r.certificate }),
         });
         const block = await modelFromBytes(bytes);

@@ -19,7 +19,7 @@ export const EXPERIMENT_HELP = `untrain-als experiment — untrain vs retrain, m
 
 Usage: untrain-als experiment [--data <file>] [--fractions 0.05,0.1,…] [--scenarios uniform,user,item,popular,recent]
                               [--runs 5] [--factors 64] [--reg 50] [--alpha 40] [--solver cg|cholesky]
-                              [--iterations 40] [--max-passes 30] [--out dir] [--json]
+                              [--iterations 40] [--max-passes 30] [--tol T] [--out dir] [--json]
 
   --data <file>       interactions file (default: the built-in synthetic data); --format as in train
   --fractions <list>  removal fractions (default 0.05 steps up to 0.6)
@@ -27,6 +27,8 @@ Usage: untrain-als experiment [--data <file>] [--fractions 0.05,0.1,…] [--scen
                       popular (popularity-biased), recent (latest interactions of users) (default: all)
   --runs <R>          runs (seeds 0..R−1: split, start and removal sets) (default 5)
   --max-passes <n>    untrain passes at most (default 30)
+  --tol <T>           untrain to this certificate (default: the base model's own residual); retrain
+                      passes are counted to the same certificate
   --out <dir>         where results.json, the CSVs and report.html go (default: ./experiment)
   --json              print the summary JSON object
   --help              this text
@@ -35,7 +37,7 @@ Model flags (--factors, --reg, --alpha, --solver, --cg-steps, --iterations, --ba
 
 const FLAGS = {
   data: { type: 'string' }, format: { type: 'string' }, fractions: { type: 'string' }, scenarios: { type: 'string' },
-  runs: { type: 'string' }, 'max-passes': { type: 'string' }, out: { type: 'string' },
+  runs: { type: 'string' }, 'max-passes': { type: 'string' }, tol: { type: 'string' }, out: { type: 'string' },
   factors: { type: 'string' }, reg: { type: 'string' }, alpha: { type: 'string' }, iterations: { type: 'string' },
   solver: { type: 'string' }, 'cg-steps': { type: 'string' }, backend: { type: 'string' }, seed: { type: 'string' },
   json: { type: 'boolean' }, help: { type: 'boolean' },
@@ -63,6 +65,7 @@ export async function experimentCommand(argv: string[], io: Io): Promise<number>
   });
   const runs = num(v, 'runs', { int: true, min: 1 }) ?? 5;
   const maxPasses = num(v, 'max-passes', { int: true, min: 1 }) ?? 30;
+  const tol = num(v, 'tol', { min: 0 });
   const outDir = str(v, 'out') ?? 'experiment';
   const model = modelFlags(v);
   const file = str(v, 'data');
@@ -72,7 +75,7 @@ export async function experimentCommand(argv: string[], io: Io): Promise<number>
   const json = Boolean(v.json);
   const bar = progressBar('experiment', runs * scenarios.length * fractions.length, !json);
   const results = await runExperiment(data, file ?? 'synthetic (seed 0)', {
-    model, fractions, scenarios, runs, maxPasses, onCell: (d, _t, note) => bar.tick(d, note),
+    model, fractions, scenarios, runs, maxPasses, tol, onCell: (d, _t, note) => bar.tick(d, note),
   });
   bar.done();
   await mkdir(outDir, { recursive: true });
