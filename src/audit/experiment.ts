@@ -23,7 +23,10 @@ export interface ExperimentOptions {
   runs: number;
   /** Untrain passes at most (default 30). */
   maxPasses?: number;
-  /** Untrain to this certificate (default: the base model's own residual, as `forget` does). */
+  /**
+   * Untrain to this certificate (default: the base model's own residual, as `forget` does); retrain
+   * then also runs until it reaches it (at most 300 passes) instead of the model's iteration count.
+   */
   tol?: number;
   /** Called after each (run, scenario, fraction) cell. */
   onCell?: (done: number, total: number, note: string) => void;
@@ -98,8 +101,10 @@ export async function runExperiment(
         const tr = performance.now();
         let retrainPasses = 0;
         let retrainSeconds = 0;
+        // with a fixed certificate, retrain runs until it reaches it too (at most 300 passes)
         const rr = await retrain(untrained, {
           seed: run,
+          ...(opts.tol !== undefined ? { tol: opts.tol, iterations: Math.max(300, untrained.options.iterations) } : {}),
           onIteration: (it) => {
             retrainCurves.push({ scenario, fraction, run, iteration: it.iteration, auc: it.auc! });
             if (!retrainPasses && it.certificate! <= ur.tolerance) {

@@ -28,7 +28,7 @@ Usage: untrain-als experiment [--data <file>] [--fractions 0.05,0.1,…] [--scen
   --runs <R>          runs (seeds 0..R−1: split, start and removal sets) (default 5)
   --max-passes <n>    untrain passes at most (default 30)
   --tol <T>           untrain to this certificate (default: the base model's own residual); retrain
-                      passes are counted to the same certificate
+                      then runs until it reaches the same certificate too (at most 300 passes)
   --out <dir>         where results.json, the CSVs and report.html go (default: ./experiment)
   --json              print the summary JSON object
   --help              this text
