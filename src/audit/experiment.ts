@@ -5,10 +5,11 @@ import type { Dataset } from '../data/dataset.js';
 import { ALS } from '../model/als.js';
 import { modelFromBytes, modelToBytes } from '../model/persist.js';
 import { retrain } from '../model/retrain.js';
+import { pairsAt } from '../model/forget.js';
 import type { AlsOptions } from '../model/options.js';
 import type { ExperimentResults, KsFigure, SummaryRow } from './report.js';
 import {
-  beforeAfterAuc, forgottenVsHeldOut, membershipInference, miSplit, pairScores, vulnerability, type IndexPairs,
+  beforeAfterAuc, forgottenVsHeldOut, membershipInference, miSplit, pairScores, vulnerability,
 } from './membership.js';
 import { ksTwoSample } from './ks.js';
 import { confidenceInterval95, mean } from './stats.js';
@@ -30,21 +31,6 @@ export interface ExperimentOptions {
   tol?: number;
   /** Called after each (run, scenario, fraction) cell. */
   onCell?: (done: number, total: number, note: string) => void;
-}
-
-function positionsToPairs(train: { indptr: Int32Array; indices: Int32Array; rows: number }, positions: Int32Array): IndexPairs {
-  const users = new Int32Array(positions.length);
-  let u = 0;
-  positions.forEach((p, t) => {
-    while (train.indptr[u + 1] <= p) u++;
-    users[t] = u;
-  });
-  return { users, items: Int32Array.from(positions, (p) => train.indices[p]) };
-}
-
-function allPairs(rows: { indptr: Int32Array; indices: Int32Array; rows: number }): IndexPairs {
-  const n = rows.indptr[rows.rows];
-  return positionsToPairs(rows, Int32Array.from({ length: n }, (_, p) => p));
 }
 
 interface Cell {
@@ -72,7 +58,7 @@ export async function runExperiment(
     model0 = base;
     await base.fit(ds, { keepBest: true });
     const bytes = modelToBytes(base);
-    const heldOut = allPairs(ds.test!);
+    const heldOut = pairsAt(ds.test!);
     // interaction counts in the data the base model saw (the same features for every model)
     const userCount = new Float64Array(ds.users.size);
     const itemCount = new Float64Array(ds.items.size);
@@ -86,7 +72,7 @@ export async function runExperiment(
     for (const scenario of opts.scenarios) {
       for (const fraction of opts.fractions) {
         const positions = removalPositions(ds.train, scenario, fraction, 1000 * run + Math.round(fraction * 1000));
-        const forgotten = positionsToPairs(ds.train, positions);
+        const forgotten = pairsAt(ds.train, positions);
         const ids = Array.from(positions, (_, t) => [ds.users.id(forgotten.users[t]), ds.items.id(forgotten.items[t])] as const);
         // exact untraining, AUC per pass
         const untrained = await modelFromBytes(bytes);
@@ -118,7 +104,7 @@ export async function runExperiment(
           retrainSeconds = rr.fit.seconds;
         }
         const retrained = rr.model;
-        const remain = allPairs(untrained.trainRows);
+        const remain = pairsAt(untrained.trainRows);
         const split = miSplit(remain, forgotten, run + 1);
         const mi = {
           undeleted: membershipInference(undeleted, split, userCount, itemCount).accuracy,

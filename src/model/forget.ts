@@ -108,21 +108,38 @@ export function findInRow(indptr: Int32Array, indices: Int32Array, r: number, i:
 export function sampleTrainingPairs(model: ALS, fraction: number, seed: number): Array<[string, string]> {
   if (!(fraction > 0 && fraction <= 1)) throw new OptionError('fraction', fraction, 'a number in (0, 1]');
   const tr = model.trainRows;
-  const conf = model.trainConfidence;
-  const live: number[] = [];
-  for (let p = 0; p < tr.indptr[tr.rows]; p++) if (conf[p] > 0) live.push(p);
+  const { live } = remainingPairs(tr, model.trainConfidence);
   const picked = sampleWithoutReplacement(live.length, Math.round(fraction * live.length), new Rng(seed));
-  const rowOf = rowIndex(tr.indptr, tr.rows);
-  return Array.from(picked, (q) => {
-    const p = live[q];
-    return [model.userIds.id(rowOf[p]), model.itemIds.id(tr.indices[p])] as [string, string];
-  });
+  const pairs = pairsAt(tr, Int32Array.from(picked, (q) => live[q]));
+  return Array.from(pairs.users, (u, t) => [model.userIds.id(u), model.itemIds.id(pairs.items[t])] as [string, string]);
 }
 
-function rowIndex(indptr: Int32Array, rows: number): Int32Array {
-  const out = new Int32Array(indptr[rows]);
-  for (let r = 0; r < rows; r++) out.fill(r, indptr[r], indptr[r + 1]);
-  return out;
+/**
+ * (row, column) of the stored entries at `positions` (ascending) of a CSR, or of all its entries:
+ * for a CSR by user, the (user, item) index pairs.
+ */
+export function pairsAt(
+  csr: { rows: number; indptr: Int32Array; indices: Int32Array }, positions?: Int32Array,
+): { users: Int32Array; items: Int32Array } {
+  const pos = positions ?? Int32Array.from({ length: csr.indptr[csr.rows] }, (_, p) => p);
+  const users = new Int32Array(pos.length);
+  let r = 0;
+  pos.forEach((p, t) => {
+    while (csr.indptr[r + 1] <= p) r++;
+    users[t] = r;
+  });
+  return { users, items: Int32Array.from(pos, (p) => csr.indices[p]) };
+}
+
+/** Positions of the pairs still in force (c > 0), and the CSR of just those. */
+export function remainingPairs(
+  tr: { rows: number; indptr: Int32Array; indices: Int32Array }, conf: Float32Array,
+): { live: Int32Array; indptr: Int32Array; indices: Int32Array; conf: Float32Array } {
+  const nnz = tr.indptr[tr.rows];
+  const blocked: number[] = [];
+  const live: number[] = [];
+  for (let p = 0; p < nnz; p++) (conf[p] > 0 ? live : blocked).push(p);
+  return { live: Int32Array.from(live), ...withoutPositions(tr.indptr, tr.indices, conf, tr.rows, Int32Array.from(blocked)) };
 }
 
 interface Resolved {
@@ -160,22 +177,7 @@ function resolvePairs(model: ALS, pairs: readonly Pair[], strict: boolean): Reso
     throw new OptionError('pairs', `${f.user},${f.item}`, `pairs of the training data (${f.reason}; ${notFound.length} such pairs in all)`);
   }
   const positions = Int32Array.from(pos).sort();
-  const rowOf = (p: number): number => {
-    let lo = 0;
-    let hi = tr.rows - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (tr.indptr[mid] <= p) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
-  return {
-    positions,
-    users: Int32Array.from(positions, rowOf),
-    items: Int32Array.from(positions, (p) => tr.indices[p]),
-    notFound,
-  };
+  return { positions, ...pairsAt(tr, positions), notFound };
 }
 
 /** The interactions without the given positions (CSR arrays, same rows). */
@@ -211,11 +213,8 @@ function unique(a: Int32Array): Int32Array {
 export function remainCsrs(model: ALS): { userCsr: CsrBufs; itemCsr: CsrBufs; release(): void } {
   const s = model.internals;
   const tr = model.trainRows;
-  const conf = model.trainConfidence;
-  const blocked: number[] = [];
-  for (let p = 0; p < tr.indptr[tr.rows]; p++) if (conf[p] === 0) blocked.push(p);
-  if (blocked.length === 0) return { userCsr: s.userCsr, itemCsr: s.itemCsr, release() {} };
-  const r = withoutPositions(tr.indptr, tr.indices, conf, tr.rows, Int32Array.from(blocked));
+  const r = remainingPairs(tr, model.trainConfidence);
+  if (r.live.length === tr.indptr[tr.rows]) return { userCsr: s.userCsr, itemCsr: s.itemCsr, release() {} };
   const both = model.uploadBoth(tr.rows, tr.cols, r.indptr, r.indices, r.conf);
   return {
     ...both,

@@ -2,6 +2,7 @@
 // training data (blocked pairs excluded), same hyper-parameters, seeded start.
 import { ALS, type FitResult, type IterationReport } from './als.js';
 import type { AlsOptions } from './options.js';
+import { remainingPairs } from './forget.js';
 
 export interface RetrainOptions {
   /** Passes at most (default: the model's `iterations`). */
@@ -25,16 +26,8 @@ export interface RetrainResult {
 
 export async function retrain(source: ALS, opts: RetrainOptions = {}): Promise<RetrainResult> {
   const tr = source.trainRows;
-  const conf = source.trainConfidence;
   // the remaining pairs: stored pairs with c > 0 (exact forgetting has removed the others already)
-  const nnz = tr.indptr[tr.rows];
-  const indptr = new Int32Array(tr.rows + 1);
-  const idx: number[] = [];
-  for (let r = 0; r < tr.rows; r++) {
-    for (let p = tr.indptr[r]; p < tr.indptr[r + 1]; p++) if (conf[p] > 0) idx.push(tr.indices[p]);
-    indptr[r + 1] = idx.length;
-  }
-  const indices = idx.length === nnz ? tr.indices.slice() : Int32Array.from(idx);
+  const { indptr, indices } = remainingPairs(tr, source.trainConfidence);
   const model = await ALS.create({
     ...source.options,
     iterations: opts.iterations ?? source.options.iterations,

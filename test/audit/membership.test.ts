@@ -7,16 +7,10 @@ import { synthetic } from '../../src/data/synthetic.js';
 import { ALS } from '../../src/model/als.js';
 import { modelFromBytes, modelToBytes } from '../../src/model/persist.js';
 import { retrain } from '../../src/model/retrain.js';
-import { sampleTrainingPairs } from '../../src/model/forget.js';
+import { pairsAt, sampleTrainingPairs } from '../../src/model/forget.js';
 import {
   beforeAfterAuc, forgottenVsHeldOut, membershipInference, miSplit, vulnerability, type IndexPairs,
 } from '../../src/audit/membership.js';
-
-function rowsToPairs(indptr: Int32Array, indices: Int32Array, rows: number): IndexPairs {
-  const users = new Int32Array(indptr[rows]);
-  for (let r = 0; r < rows; r++) users.fill(r, indptr[r], indptr[r + 1]);
-  return { users, items: indices.slice(0, indptr[rows]) };
-}
 
 describe('vulnerability', () => {
   it('is Eq. 5 and Eq. 6 exactly', () => {
@@ -49,7 +43,7 @@ describe('audit on synthetic data (seed 5)', () => {
     const opts = { factors: 16, regularization: 30, alpha: 10, solver: 'cholesky' as const, iterations: 40, seed: 5, backend: 'wasm' as const };
     const base = await ALS.create(opts);
     await base.fit(ds);
-    const heldOut = rowsToPairs(ds.test!.indptr, ds.test!.indices, ds.test!.rows);
+    const heldOut = pairsAt(ds.test!);
     const removal = sampleTrainingPairs(base, heldOut.users.length / ds.train.indptr[ds.train.rows], 6);
     const forgotten: IndexPairs = {
       users: Int32Array.from(removal, ([u]) => base.userIds.get(u)!),
@@ -78,12 +72,12 @@ describe('audit on synthetic data (seed 5)', () => {
     // MI on one split for all three models
     const userCount = new Float64Array(ds.users.size);
     const itemCount = new Float64Array(ds.items.size);
-    const all = rowsToPairs(undeleted.trainRows.indptr, undeleted.trainRows.indices, undeleted.nUsers);
+    const all = pairsAt(undeleted.trainRows);
     all.users.forEach((u, t) => {
       userCount[u]++;
       itemCount[all.items[t]]++;
     });
-    const remain = rowsToPairs(untrained.trainRows.indptr, untrained.trainRows.indices, untrained.nUsers);
+    const remain = pairsAt(untrained.trainRows);
     const split = miSplit(remain, forgotten, 1);
     const mi = {
       undeleted: membershipInference(undeleted, split, userCount, itemCount).accuracy,
