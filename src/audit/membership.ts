@@ -25,40 +25,93 @@ export interface IndexPairs {
 
 export const FEATURES = ['score', 'rankPercentile', 'userCount', 'itemCount'] as const;
 
+export interface PairScores {
+  score: Float64Array;
+  /** Percentile of the item's rank in the user's list (1 = top); only when ranks were asked for. */
+  rankPercentile: Float64Array;
+}
+
 /** Score of each pair and the percentile of its rank in the user's list (1 = top). */
-export function pairScores(model: ALS, pairs: IndexPairs): { score: Float64Array; rankPercentile: Float64Array } {
-  const n = pairs.users.length;
-  const score = new Float64Array(n);
-  const rankPercentile = new Float64Array(n);
-  const byUser = new Map<number, number[]>();
-  for (let t = 0; t < n; t++) {
-    const u = pairs.users[t];
-    const g = byUser.get(u);
-    if (g) g.push(t);
-    else byUser.set(u, [t]);
-  }
+export function pairScores(model: ALS, pairs: IndexPairs, ranks = true): PairScores {
+  return pairScoresMany(model, [pairs], ranks)[0];
+}
+
+/** Above this many pairs of one user, ranks come from a sorted copy of the row, not a scan per pair. */
+const SORT_FROM = 8;
+
+/**
+ * `pairScores` for several pair sets under one model: each user's row of scores is computed once
+ * for all sets. Ranks cost one scan of the row per pair, or one sort of the row when the user has
+ * many pairs (the attack's samples hold thousands of pairs of a few hundred users).
+ */
+export function pairScoresMany(model: ALS, sets: readonly IndexPairs[], ranks = true): PairScores[] {
+  const out = sets.map((p) => ({
+    score: new Float64Array(p.users.length),
+    rankPercentile: new Float64Array(ranks ? p.users.length : 0),
+  }));
+  // each user's pairs as (set, index) in two parallel lists
+  const bySet = new Map<number, number[]>();
+  const byIdx = new Map<number, number[]>();
+  sets.forEach((p, k) => {
+    for (let t = 0; t < p.users.length; t++) {
+      const u = p.users[t];
+      let a = bySet.get(u);
+      if (!a) {
+        a = [];
+        bySet.set(u, a);
+        byIdx.set(u, []);
+      }
+      a.push(k);
+      byIdx.get(u)!.push(t);
+    }
+  });
   const sc = model.scorer();
   const nItems = model.nItems;
+  const sorted = new Float32Array(nItems);
   try {
-    const users = Int32Array.from(byUser.keys());
+    const users = Int32Array.from(bySet.keys());
     for (let start = 0; start < users.length; start += sc.batch) {
       const count = Math.min(sc.batch, users.length - start);
       const s = sc.score(users.subarray(start, start + count), count);
       for (let b = 0; b < count; b++) {
         const o = b * nItems;
-        for (const t of byUser.get(users[start + b])!) {
-          const si = s[o + pairs.items[t]];
+        const u = users[start + b];
+        const ks = bySet.get(u)!;
+        const ts = byIdx.get(u)!;
+        const useSort = ranks && ks.length >= SORT_FROM;
+        if (useSort) {
+          sorted.set(s.subarray(o, o + nItems));
+          sorted.sort();
+        }
+        for (let q = 0; q < ks.length; q++) {
+          const k = ks[q];
+          const t = ts[q];
+          const si = s[o + sets[k].items[t]];
+          out[k].score[t] = si;
+          if (!ranks) continue;
           let above = 0;
-          for (let j = 0; j < nItems; j++) if (s[o + j] > si) above++;
-          score[t] = si;
-          rankPercentile[t] = nItems > 1 ? 1 - above / (nItems - 1) : 1;
+          if (useSort) above = nItems - upperBound(sorted, si);
+          else for (let j = 0; j < nItems; j++) if (s[o + j] > si) above++;
+          out[k].rankPercentile[t] = nItems > 1 ? 1 - above / (nItems - 1) : 1;
         }
       }
     }
   } finally {
     sc.release();
   }
-  return { score, rankPercentile };
+  return out;
+}
+
+/** Index of the first element of ascending `a` greater than x. */
+function upperBound(a: Float32Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export interface MiSplit {
@@ -150,7 +203,8 @@ export function vulnerability(mi: { undeleted: number; retrain: number; untrain:
  * trained on)? Two-sample KS on the scores under one model.
  */
 export function forgottenVsHeldOut(model: ALS, forgotten: IndexPairs, heldOut: IndexPairs): ReturnType<typeof ksTwoSample> {
-  return ksTwoSample(pairScores(model, forgotten).score, pairScores(model, heldOut).score);
+  const [f, h] = pairScoresMany(model, [forgotten, heldOut], false);
+  return ksTwoSample(f.score, h.score);
 }
 
 /**
@@ -159,13 +213,10 @@ export function forgottenVsHeldOut(model: ALS, forgotten: IndexPairs, heldOut: I
  * the forgotten pairs among `forgotten` ∪ `others` (0.5 = no better than chance).
  */
 export function beforeAfterAuc(before: ALS, after: ALS, forgotten: IndexPairs, others: IndexPairs): number {
-  const drop = (m0: ALS, m1: ALS, p: IndexPairs): Float64Array => {
-    const s0 = pairScores(m0, p).score;
-    const s1 = pairScores(m1, p).score;
-    return s0.map((v, t) => v - s1[t]);
-  };
-  const a = drop(before, after, forgotten);
-  const b = drop(before, after, others);
+  const [f0, o0] = pairScoresMany(before, [forgotten, others], false);
+  const [f1, o1] = pairScoresMany(after, [forgotten, others], false);
+  const a = f0.score.map((v, t) => v - f1.score[t]);
+  const b = o0.score.map((v, t) => v - o1.score[t]);
   const scores = new Float64Array(a.length + b.length);
   scores.set(a, 0);
   scores.set(b, a.length);

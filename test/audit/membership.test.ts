@@ -9,7 +9,7 @@ import { modelFromBytes, modelToBytes } from '../../src/model/persist.js';
 import { retrain } from '../../src/model/retrain.js';
 import { pairsAt, sampleTrainingPairs } from '../../src/model/forget.js';
 import {
-  beforeAfterAuc, forgottenVsHeldOut, membershipInference, miSplit, vulnerability, type IndexPairs,
+  beforeAfterAuc, forgottenVsHeldOut, membershipInference, miSplit, pairScores, pairScoresMany, vulnerability, type IndexPairs,
 } from '../../src/audit/membership.js';
 
 describe('vulnerability', () => {
@@ -34,6 +34,46 @@ describe('membership inference split', () => {
     expect(new Set(Array.from(s.pairs.users).filter((u) => u >= 100)).size).toBe(10);
     expect(Array.from(miSplit(remain, removed, 3).pairs.users)).toEqual(Array.from(s.pairs.users));
     expect(Array.from(miSplit(remain, removed, 4).pairs.users)).not.toEqual(Array.from(s.pairs.users));
+  });
+});
+
+describe('pair scores', () => {
+  it('match x_u·y_i and the rank counted by brute force, by scan and by sorted row alike', async () => {
+    const ds = prepareDataset(synthetic({ users: 60, items: 50, interactions: 900, seed: 2 }), { holdout: 0 });
+    const model = await ALS.create({ factors: 6, iterations: 3, seed: 1 });
+    await model.fit(ds);
+    // user 0 gets 20 pairs (the sorted-row path), users 1..9 one each (the scan path)
+    const users = Int32Array.from({ length: 29 }, (_, t) => (t < 20 ? 0 : t - 19));
+    const items = Int32Array.from({ length: 29 }, (_, t) => (t * 7) % 50);
+    const pairs = { users, items };
+    const X = model.userFactors;
+    const Y = model.itemFactors;
+    const k = 6;
+    const dot = (u: number, i: number): number => {
+      let s = 0;
+      for (let f = 0; f < k; f++) s += Math.fround(X[u * k + f]) * Math.fround(Y[i * k + f]);
+      return s;
+    };
+    const got = pairScores(model, pairs);
+    for (let t = 0; t < users.length; t++) {
+      const u = users[t];
+      expect(got.score[t]).toBeCloseTo(dot(u, items[t]), 4);
+      // rank from the model's own float32 scores of the whole row
+      const row = Array.from({ length: 50 }, (_, j) => got.score[t] + (dot(u, j) - dot(u, items[t])));
+      const above = row.filter((v, j) => j !== items[t] && v > got.score[t] + 1e-5).length;
+      const near = row.filter((v, j) => j !== items[t] && Math.abs(v - got.score[t]) <= 1e-5).length;
+      const r = (1 - got.rankPercentile[t]) * 49;
+      expect(r).toBeGreaterThanOrEqual(above - 1e-9);
+      expect(r).toBeLessThanOrEqual(above + near + 1e-9);
+    }
+    // several sets at once give the same as one at a time; without ranks the scores are unchanged
+    const other = { users: Int32Array.of(3, 0), items: Int32Array.of(4, 9) };
+    const [a, b] = pairScoresMany(model, [pairs, other]);
+    expect(Array.from(a.score)).toEqual(Array.from(got.score));
+    expect(Array.from(a.rankPercentile)).toEqual(Array.from(got.rankPercentile));
+    expect(Array.from(b.rankPercentile)).toEqual(Array.from(pairScores(model, other).rankPercentile));
+    expect(Array.from(pairScores(model, other, false).score)).toEqual(Array.from(b.score));
+    model.dispose();
   });
 });
 
