@@ -6,28 +6,35 @@
 // Only the CLI imports this module (it pulls in vega); the library bundle (src/index.ts) must not.
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import type { Cell } from './experiment.js';
 
-export interface KsFigure { statistic: number; pValue: number }
+/** KS over runs: mean statistic D, Fisher's combined p-value, and each run's p-value. */
+export interface KsFigure { statistic: number; pValue: number; pValues: number[] }
 
 export interface SummaryRow {
   scenario: string; fraction: number; removed: number;          // mean number of pairs removed
   untrainPasses: number; retrainPasses: number;                  // means over runs (retrain: passes to the same certificate)
   untrainSeconds: number; retrainSeconds: number;
-  aucUntrain: number; aucRetrain: number; retrainBestIteration: number;
-  mi: { undeleted: number; retrain: number; untrain: number };   // mean MI accuracies over runs
+  aucUntrain: number; aucRetrain: number;                        // validation AUC at the certificate
+  retrainBestAuc: number; retrainBestIteration: number;           // retraining's best AUC on the way there
+  mi: { undeleted: number; retrain: number; untrain: number; block: number }; // mean MI accuracies over runs
   V: number; VCI: [number, number];                              // V = MI(untrain) − MI(retrain), mean and 95% interval
   Vprime: number; VprimeCI: [number, number];                    // V′ = V − MI(undeleted)
-  ks: { undeleted: KsFigure; retrain: KsFigure; exact: KsFigure; block: KsFigure }; // forgotten vs held-out scores (run 0)
+  Vblock: number; VblockCI: [number, number];                    // MI(block-untrain) − MI(retrain)
+  ks: { undeleted: KsFigure; retrain: KsFigure; exact: KsFigure; block: KsFigure };
+  ksReference: 'held-out' | 'retrained';                         // forgotten pairs' scores against held-out pairs' (uniform), or against the retrained model's
   beforeAfter: { untrain: number; retrain: number };            // AUC of the score-drop attacker
   runs: number;
 }
 
 export interface ExperimentResults {
   meta: { data: string; users: number; items: number; interactions: number; factors: number; regularization: number;
-          alpha: number; solver: string; runs: number; fractions: number[]; scenarios: string[]; seconds: number; date: string };
-  retrainCurves: Array<{ scenario: string; fraction: number; run: number; iteration: number; auc: number }>;
+          alpha: number; solver: string; runs: number; tolerance: number; fractions: number[]; scenarios: string[]; seconds: number; date: string };
+  retrainCurves: Array<{ scenario: string; fraction: number; run: number; iteration: number; auc: number; certificate: number }>;
   untrainCurves: Array<{ scenario: string; fraction: number; run: number; pass: number; auc: number; certificate: number }>;
   summary: SummaryRow[];
+  /** Every (run, scenario, fraction) measurement the summary averages. */
+  cells: Cell[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -269,7 +276,7 @@ async function untrainChart(results: ExperimentResults, scenario: string): Promi
 
 async function membershipChart(rows: SummaryRow[], scenario: string): Promise<string> {
   if (rows.length === 0) return noData('summary rows');
-  const models = ['undeleted', 'retrain', 'untrain'] as const;
+  const models = ['undeleted', 'retrain', 'untrain', 'block'] as const;
   const fractions = sortedFractions(rows.map((r) => r.fraction)).map(fractionLabel);
   const values = rows.flatMap((r) => models.map((m) => ({ fraction: fractionLabel(r.fraction), model: m, mi: finiteOrNull(r.mi[m]) })));
   return toSvg({
@@ -284,10 +291,10 @@ async function membershipChart(rows: SummaryRow[], scenario: string): Promise<st
           y: { field: 'mi', type: 'quantitative', title: 'MI accuracy', scale: { zero: false } },
           color: {
             field: 'model', type: 'nominal', title: 'model attacked', sort: [...models],
-            scale: { domain: [...models], range: ['#7f7f7f', '#1f77b4', '#d62728'] },
+            scale: { domain: [...models], range: ['#7f7f7f', '#1f77b4', '#d62728', '#ff7f0e'] },
             legend: { symbolType: 'stroke', symbolStrokeWidth: 2.5, symbolSize: 300 },
           },
-          strokeDash: { field: 'model', type: 'nominal', sort: [...models], title: 'model attacked', scale: { domain: [...models], range: [[4, 3], [1, 0], [1, 0]] } },
+          strokeDash: { field: 'model', type: 'nominal', sort: [...models], title: 'model attacked', scale: { domain: [...models], range: [[4, 3], [1, 0], [1, 0], [1, 0]] } },
         },
       },
       { data: { values: [{ y: 0.5 }] }, mark: { type: 'rule', strokeDash: [2, 3], color: '#444' }, encoding: { y: { field: 'y', type: 'quantitative' } } },
@@ -298,8 +305,8 @@ async function membershipChart(rows: SummaryRow[], scenario: string): Promise<st
 async function vulnerabilityChart(rows: SummaryRow[], scenario: string): Promise<string> {
   if (rows.length === 0) return noData('summary rows');
   const fractions = sortedFractions(rows.map((r) => r.fraction)).map(fractionLabel);
-  const panel = (key: 'V' | 'Vprime', ci: 'VCI' | 'VprimeCI', name: string, axisTitle: string, colour: string, zeroRule: boolean) => ({
-    width: 400, height: 260,
+  const panel = (key: 'V' | 'Vprime' | 'Vblock', ci: 'VCI' | 'VprimeCI' | 'VblockCI', name: string, axisTitle: string, colour: string, zeroRule: boolean) => ({
+    width: 300, height: 260,
     title: { text: name, subtitle: `scenario ${scenario}; mean and 95% interval over runs${zeroRule ? '; dashed: 0' : ''}` },
     layer: [
       ...(zeroRule ? [{ data: { values: [{ y: 0 }] }, mark: { type: 'rule', strokeDash: [2, 3], color: '#444' }, encoding: { y: { field: 'y', type: 'quantitative' } } }] : []),
@@ -329,6 +336,7 @@ async function vulnerabilityChart(rows: SummaryRow[], scenario: string): Promise
     hconcat: [
       panel('V', 'VCI', 'V = MI(untrain) − MI(retrain)', 'V', '#d62728', true),
       panel('Vprime', 'VprimeCI', 'V′ = V − MI(undeleted)', 'V′', '#9467bd', false),
+      panel('Vblock', 'VblockCI', 'V of block mode: MI(block) − MI(retrain)', 'V (block)', '#ff7f0e', true),
     ],
     resolve: { scale: { y: 'independent' } },
   });
@@ -348,12 +356,13 @@ function ksTables(rows: SummaryRow[]): string {
   if (rows.length === 0) return noData('KS tests');
   return `<div class="ks-grid">${rows.map((r) => `
 <table class="ks">
-<caption>${escapeHtml(r.scenario)}, fraction ${escapeHtml(fractionLabel(r.fraction))}</caption>
-<thead><tr><th>model</th><th>D</th><th>p</th><th>at 5%</th></tr></thead>
-<tbody>${KS_MODELS.map(([k, name]) => {
+<caption>${escapeHtml(r.scenario)}, fraction ${escapeHtml(fractionLabel(r.fraction))}: forgotten pairs vs ${r.ksReference === 'held-out' ? 'held-out pairs' : 'the same pairs under retraining'}</caption>
+<thead><tr><th>model</th><th>mean D</th><th>combined p</th><th>runs p &lt; 0.05</th><th>at 5%</th></tr></thead>
+<tbody>${KS_MODELS.filter(([k]) => r.ksReference === 'held-out' || k !== 'retrain').map(([k, name]) => {
     const f = r.ks[k];
     const verdict = !Number.isFinite(f.pValue) ? NA : f.pValue < 0.05 ? 'separated' : 'not separated';
-    return `<tr class="${f.pValue < 0.05 ? 'sep' : ''}"><td>${name}</td><td>${fixed(f.statistic)}</td><td>${pValue(f.pValue)}</td><td>${verdict}</td></tr>`;
+    const low = f.pValues.filter((p) => p < 0.05).length;
+    return `<tr class="${f.pValue < 0.05 ? 'sep' : ''}"><td>${name}</td><td>${fixed(f.statistic)}</td><td>${pValue(f.pValue)}</td><td>${low} of ${f.pValues.length}</td><td>${verdict}</td></tr>`;
   }).join('')}</tbody>
 </table>`).join('')}
 </div>`;
@@ -363,20 +372,20 @@ function summaryTable(rows: SummaryRow[]): string {
   if (rows.length === 0) return noData('summary rows');
   const head = `<thead>
 <tr><th rowspan="2">scenario</th><th rowspan="2">fraction</th><th rowspan="2">runs</th><th rowspan="2">pairs removed</th>
-<th colspan="2">passes</th><th colspan="2">seconds</th><th colspan="2">validation AUC</th><th rowspan="2">retrain best iter.</th>
-<th colspan="3">MI accuracy</th><th rowspan="2">V [95% interval]</th><th rowspan="2">V′ [95% interval]</th>
-<th colspan="4">KS p, forgotten vs held-out</th><th colspan="2">before/ after AUC</th></tr>
-<tr><th>untrain</th><th>retrain</th><th>untrain</th><th>retrain</th><th>untrain</th><th>retrain</th>
-<th>undeleted</th><th>retrain</th><th>untrain</th>
+<th colspan="2">passes</th><th colspan="2">seconds</th><th colspan="3">validation AUC</th><th rowspan="2">retrain best iter.</th>
+<th colspan="4">MI accuracy</th><th rowspan="2">V [95% interval]</th><th rowspan="2">V′ [95% interval]</th><th rowspan="2">V block [95% interval]</th>
+<th colspan="4">KS combined p</th><th colspan="2">before/ after AUC</th></tr>
+<tr><th>untrain</th><th>retrain</th><th>untrain</th><th>retrain</th><th>untrain</th><th>retrain</th><th>retrain best</th>
+<th>undeleted</th><th>retrain</th><th>untrain</th><th>block</th>
 <th>undeleted</th><th>retrain</th><th>exact</th><th>block</th><th>untrain</th><th>retrain</th></tr>
 </thead>`;
   const body = rows.map((r) => `<tr>
 <td>${escapeHtml(r.scenario)}</td><td>${escapeHtml(fractionLabel(r.fraction))}</td><td>${count(r.runs)}</td><td>${count(r.removed)}</td>
 <td>${count(r.untrainPasses)}</td><td>${count(r.retrainPasses)}</td><td>${seconds(r.untrainSeconds)}</td><td>${seconds(r.retrainSeconds)}</td>
-<td>${fixed(r.aucUntrain)}</td><td>${fixed(r.aucRetrain)}</td><td>${count(r.retrainBestIteration)}</td>
-<td>${fixed(r.mi.undeleted)}</td><td>${fixed(r.mi.retrain)}</td><td>${fixed(r.mi.untrain)}</td>
-<td class="ci">${withInterval(r.V, r.VCI, true)}</td><td class="ci">${withInterval(r.Vprime, r.VprimeCI, true)}</td>
-<td>${pValue(r.ks.undeleted.pValue)}</td><td>${pValue(r.ks.retrain.pValue)}</td><td>${pValue(r.ks.exact.pValue)}</td><td>${pValue(r.ks.block.pValue)}</td>
+<td>${fixed(r.aucUntrain)}</td><td>${fixed(r.aucRetrain)}</td><td>${fixed(r.retrainBestAuc)}</td><td>${count(r.retrainBestIteration)}</td>
+<td>${fixed(r.mi.undeleted)}</td><td>${fixed(r.mi.retrain)}</td><td>${fixed(r.mi.untrain)}</td><td>${fixed(r.mi.block)}</td>
+<td class="ci">${withInterval(r.V, r.VCI, true)}</td><td class="ci">${withInterval(r.Vprime, r.VprimeCI, true)}</td><td class="ci">${withInterval(r.Vblock, r.VblockCI, true)}</td>
+<td>${pValue(r.ks.undeleted.pValue)}</td><td>${r.ksReference === 'held-out' ? pValue(r.ks.retrain.pValue) : '—'}</td><td>${pValue(r.ks.exact.pValue)}</td><td>${pValue(r.ks.block.pValue)}</td>
 <td>${fixed(r.beforeAfter.untrain)}</td><td>${fixed(r.beforeAfter.retrain)}</td>
 </tr>`).join('');
   return `<div class="scroll"><table class="summary">${head}<tbody>${body}</tbody></table></div>`;
@@ -392,6 +401,7 @@ function metaList(meta: ExperimentResults['meta']): string {
     ['confidence α', String(meta.alpha)],
     ['solver', meta.solver],
     ['runs', String(meta.runs)],
+    ['untrain and retrain to certificate', String(meta.tolerance)],
     ['removal fractions', meta.fractions.map(fractionLabel).join(', ')],
     ['scenarios', meta.scenarios.join(', ')],
     ['total time', `${seconds(meta.seconds)} s`],
@@ -467,46 +477,64 @@ retraining it from scratch on the remaining data: cost, recommendation quality, 
 membership-inference attacker can still tell about the forgotten pairs.</p>
 ${metaList(results.meta)}
 
+<p>Both untraining and retraining run until the certificate (the relative residual of the normal
+equations of the retrain objective) is at most ${escapeHtml(String(results.meta.tolerance))}, so the
+two models are compared equally close to a solution of the same problem. Stopping untraining
+earlier leaves memory an attacker can see (on ML-100K, V was −0.064 when untraining stopped at the
+base model's own residual after 1–3 passes).</p>
+
 <h2>Retrain dynamics</h2>
 <p>Validation AUC of the model retrained from scratch without the removed pairs, by ALS iteration,
 one line per removal fraction (scenario ${sc}, mean over runs). The dashed rule and the large dot
-mark the best iteration, the one early stopping keeps.</p>
+mark the best iteration, the one early stopping would keep.</p>
 <figure>${retrainSvg}</figure>
 
 <h2>Untrain dynamics</h2>
 <p>Validation AUC of the untrained model by untrain pass, one line per removal fraction
-(scenario ${sc}, mean over runs); the dashed rules are the retrained models' AUC. On the right, the
-certificate of the untrained model: the relative residual of its normal equations on the remaining
-data, which shrinks as it approaches a stationary point of the retraining objective.</p>
+(scenario ${sc}, mean over runs); the dashed rules are the retrained models' AUC at the same
+certificate. On the right, the certificate of the untrained model, which shrinks as it approaches
+a stationary point of the retraining objective.</p>
 <figure>${untrainSvg}</figure>
 
 <h2>Membership inference</h2>
 <p>Accuracy of the attack that tells remaining training pairs from forgotten pairs, against the
-undeleted, the retrained and the untrained model (scenario ${sc}, mean over runs). 0.5 means the
-attacker does no better than a coin toss.</p>
+undeleted, the retrained, the (exact) untrained and the block-mode untrained model (scenario
+${sc}, mean over runs). 0.5 means the attacker does no better than a coin toss.</p>
 <figure>${miSvg}</figure>
 
 <h2>Vulnerability</h2>
 <p>V = MI(untrain) − MI(retrain) and V′ = V − MI(undeleted) by removal fraction, with their 95%
-intervals over runs (scenario ${sc}).</p>
-<p>Untraining is as private as retraining when V ≈ 0, that is when its interval covers 0.</p>
-<p>V &lt; 0 does not mean better privacy but left-over memory: the forgotten pairs still look like training pairs to the attacker.</p>
+intervals over runs (scenario ${sc}), and the same V for the paper's block mode.</p>
+<p>Read V two-sided. Untraining is as private as retraining when V ≈ 0, that is when its interval
+covers 0. V &lt; 0 does not mean better privacy but left-over memory: the forgotten pairs still look
+like training pairs to the attacker. V &gt; 0 would mean the untrained model sets them apart more
+than retraining does.</p>
 <p>MI(undeleted) ≈ 0.5 by construction, since both sets were training data for the undeleted
 model, so V′ is V shifted by about −0.5; it is reported because the paper does. Judge by V, its
 interval and the KS tests below.</p>
 <figure>${vSvg}</figure>
 
-<h2>Forgotten pairs vs held-out pairs (KS)</h2>
-<p>Two-sample Kolmogorov–Smirnov tests between the model's scores on the forgotten pairs and on
-held-out pairs it never trained on (run 0): statistic D and p-value. Under retraining the two sets
-are exchangeable, so no separation is expected; the undeleted model and block-mode untraining
-should separate them. Exact untraining should read like retraining. Rows with p &lt; 0.05 are
-shaded.</p>
+<h2>Score distributions (KS)</h2>
+<p>Two-sample Kolmogorov–Smirnov tests on the models' scores of the forgotten pairs. For uniform
+removal the forgotten pairs are drawn like the held-out pairs (real positives no model trained on),
+so under retraining the two sets are exchangeable: each model's forgotten-pair scores are tested
+against its held-out-pair scores. For the other scenarios the removal set is not drawn like the
+hold-out, so each model's scores of the forgotten pairs are tested against the retrained model's
+scores of the same pairs. Mean D over runs; the p-values of the runs are combined by Fisher's
+method (−2 Σ ln p against χ² with 2R degrees of freedom). The undeleted model should be separated,
+exact untraining should read like retraining. Rows with combined p &lt; 0.05 are shaded.</p>
+<p>A note on the user and item scenarios: when a user's whole history (or every interaction with an
+item) is forgotten, both the untrained and the retrained model set that user's (item's) factors to
+exactly 0, as for a user (item) without interactions, so every forgotten pair scores 0 under both.
+KS D is then 0, and the attack tells those pairs from remaining ones perfectly (MI ≈ 1) for both
+models alike: V ≈ 0 is the meaningful figure there, and block mode, which zeroes those factors
+too, cannot be told apart either.</p>
 ${ksTables(results.summary)}
 
 <h2>Summary</h2>
-<p class="note">Means over runs. Passes: untrain passes, and retraining iterations to reach the same
-certificate. V and V′ with their 95% intervals. KS p-values from run 0. Before/after AUC: the
+<p class="note">Means over runs. Passes: untrain passes and retraining iterations to the same
+certificate; validation AUC at that certificate, and retraining's best on the way. V, V′ and V of
+block mode with their 95% intervals. KS: combined p-values as above. Before/after AUC: the
 attacker that ranks pairs by the drop of their score between the model before and after
 forgetting (0.5: it cannot tell forgotten pairs from the others).</p>
 ${summaryTable(results.summary)}
@@ -540,16 +568,22 @@ const SUMMARY_COLUMNS: Array<[string, (r: SummaryRow) => unknown]> = [
   ['retrainSeconds', (r) => r.retrainSeconds],
   ['aucUntrain', (r) => r.aucUntrain],
   ['aucRetrain', (r) => r.aucRetrain],
+  ['retrainBestAuc', (r) => r.retrainBestAuc],
   ['retrainBestIteration', (r) => r.retrainBestIteration],
   ['miUndeleted', (r) => r.mi.undeleted],
   ['miRetrain', (r) => r.mi.retrain],
   ['miUntrain', (r) => r.mi.untrain],
+  ['miBlock', (r) => r.mi.block],
   ['V', (r) => r.V],
   ['VLow', (r) => r.VCI[0]],
   ['VHigh', (r) => r.VCI[1]],
   ['Vprime', (r) => r.Vprime],
   ['VprimeLow', (r) => r.VprimeCI[0]],
   ['VprimeHigh', (r) => r.VprimeCI[1]],
+  ['Vblock', (r) => r.Vblock],
+  ['VblockLow', (r) => r.VblockCI[0]],
+  ['VblockHigh', (r) => r.VblockCI[1]],
+  ['ksReference', (r) => r.ksReference],
   ['ksUndeletedD', (r) => r.ks.undeleted.statistic],
   ['ksUndeletedP', (r) => r.ks.undeleted.pValue],
   ['ksRetrainD', (r) => r.ks.retrain.statistic],

@@ -137,3 +137,30 @@ export function tQuantile(p: number, df: number): number {
   }
   return 0.5 * (lo + hi);
 }
+
+/**
+ * Fisher's method: one p-value for R independent tests of the same null hypothesis (here one KS
+ * test per run). X = −2 Σ ln p_r follows χ² with 2R degrees of freedom under the null, whose
+ * survival function for even degrees of freedom is exact: P(X > x) = e^{−x/2} Σ_{i<R} (x/2)^i / i!.
+ * A p of 0 gives 0; any NaN gives NaN; no values gives NaN.
+ */
+export function fisherCombined(pValues: ArrayLike<number>): number {
+  const R = pValues.length;
+  if (R === 0) return NaN;
+  let x = 0;
+  for (let r = 0; r < R; r++) {
+    const p = pValues[r];
+    if (Number.isNaN(p)) return NaN;
+    if (p <= 0) return 0;
+    x -= 2 * Math.log(Math.min(1, p));
+  }
+  const h = x / 2;
+  // e^{−h} Σ h^i/i! term by term (underflows to 0 only for combined p far below any threshold used)
+  let term = Math.exp(-h);
+  let sum = term;
+  for (let i = 1; i < R; i++) {
+    term *= h / i;
+    sum += term;
+  }
+  return Math.min(1, sum);
+}

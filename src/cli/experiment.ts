@@ -2,7 +2,7 @@
 // results.json, CSV per figure and a self-contained report.html.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runExperiment } from '../audit/experiment.js';
+import { AUDIT_TOL, runExperiment } from '../audit/experiment.js';
 import { curvesCsv, renderReport, summaryCsv } from '../audit/report.js';
 import { SCENARIOS, type Scenario } from '../audit/scenarios.js';
 import { buildInteractions } from '../data/interactions.js';
@@ -17,18 +17,19 @@ import type { Io } from './io.js';
 
 export const EXPERIMENT_HELP = `untrain-als experiment — untrain vs retrain, membership inference, V and V′, KS tests, HTML report
 
-Usage: untrain-als experiment [--data <file>] [--fractions 0.05,0.1,…] [--scenarios uniform,user,item,popular,recent]
+Usage: untrain-als experiment [--data <file>] [--fractions 0.05,0.1,…] [--scenarios uniform[,user,item,popular,recent]]
                               [--runs 5] [--factors 64] [--reg 50] [--alpha 40] [--solver cg|cholesky]
-                              [--iterations 40] [--max-passes 30] [--tol T] [--out dir] [--json]
+                              [--iterations 40] [--tol 3e-4] [--max-passes 300] [--out dir] [--json]
 
   --data <file>       interactions file (default: the built-in synthetic data); --format as in train
   --fractions <list>  removal fractions (default 0.05 steps up to 0.6)
   --scenarios <list>  uniform (the paper's), user (whole histories), item (all of an item),
-                      popular (popularity-biased), recent (latest interactions of users) (default: all)
+                      popular (popularity-biased), recent (latest interactions of users), or all
+                      (default: uniform; each scenario adds one untrain/retrain/audit per fraction and run)
   --runs <R>          runs (seeds 0..R−1: split, start and removal sets) (default 5)
-  --max-passes <n>    untrain passes at most (default 30)
-  --tol <T>           untrain to this certificate (default: the base model's own residual); retrain
-                      then runs until it reaches the same certificate too (at most 300 passes)
+  --tol <T>           untrain and retrain until the certificate (relative residual of the retrain
+                      objective's normal equations) is at most T (default 3e-4; looser leaves memory)
+  --max-passes <n>    untrain and retrain passes at most (default 300)
   --out <dir>         where results.json, the CSVs and report.html go (default: ./experiment)
   --json              print the summary JSON object
   --help              this text
@@ -59,13 +60,14 @@ export async function experimentCommand(argv: string[], io: Io): Promise<number>
       if (!(x > 0 && x < 1)) throw new UsageError(`--fractions: ${JSON.stringify(f)} is not a fraction in (0, 1)`);
       return Math.round(x * 1e6) / 1e6;
     });
-  const scenarios = (list(str(v, 'scenarios'), 'scenarios') ?? [...SCENARIOS]).map((s) => {
+  const asked = list(str(v, 'scenarios'), 'scenarios');
+  const scenarios = (asked?.length === 1 && asked[0] === 'all' ? [...SCENARIOS] : asked ?? ['uniform']).map((s) => {
     if (!SCENARIOS.includes(s as Scenario)) throw new UsageError(`--scenarios: ${JSON.stringify(s)}; expected some of ${SCENARIOS.join(', ')}`);
     return s as Scenario;
   });
   const runs = num(v, 'runs', { int: true, min: 1 }) ?? 5;
-  const maxPasses = num(v, 'max-passes', { int: true, min: 1 }) ?? 30;
-  const tol = num(v, 'tol', { min: 0 });
+  const maxPasses = num(v, 'max-passes', { int: true, min: 1 }) ?? 300;
+  const tol = num(v, 'tol', { min: 0 }) ?? AUDIT_TOL;
   const outDir = str(v, 'out') ?? 'experiment';
   const model = modelFlags(v);
   const file = str(v, 'data');
@@ -91,7 +93,8 @@ export async function experimentCommand(argv: string[], io: Io): Promise<number>
     io.out(`wrote ${outDir}/results.json, summary.csv, retrain-curves.csv, untrain-curves.csv, report.html (${results.meta.seconds.toFixed(1)} s)\n`);
     for (const r of results.summary) {
       io.out(`${r.scenario.padEnd(8)} f ${r.fraction.toFixed(2)}: untrain ${r.untrainPasses.toFixed(1)} passes vs retrain ${r.retrainPasses.toFixed(1)}; ` +
-        `AUC ${r.aucUntrain.toFixed(4)} vs ${r.aucRetrain.toFixed(4)}; V ${r.V.toFixed(3)} [${r.VCI[0].toFixed(3)}, ${r.VCI[1].toFixed(3)}]; ` +
+        `AUC ${r.aucUntrain.toFixed(4)} vs ${r.aucRetrain.toFixed(4)}; V ${r.V.toFixed(3)} [${r.VCI[0].toFixed(3)}, ${r.VCI[1].toFixed(3)}], ` +
+        `block ${r.Vblock.toFixed(3)} [${r.VblockCI[0].toFixed(3)}, ${r.VblockCI[1].toFixed(3)}]; ` +
         `KS p undeleted ${r.ks.undeleted.pValue.toExponential(1)}, exact ${r.ks.exact.pValue.toExponential(1)}, block ${r.ks.block.pValue.toExponential(1)}\n`);
     }
   }

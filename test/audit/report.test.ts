@@ -13,14 +13,16 @@ function row(scenario: string, fraction: number, k: number): SummaryRow {
   return {
     scenario, fraction, removed: 1000 * fraction * 10 + 0.5 * k,
     untrainPasses: 3.5 + k, retrainPasses: 14, untrainSeconds: 0.812 + k, retrainSeconds: 7.25 + k,
-    aucUntrain: 0.91234 - 0.01 * k, aucRetrain: 0.91301 - 0.01 * k, retrainBestIteration: 9.5,
-    mi: { undeleted: 0.5012, retrain: 0.5321 + 0.01 * k, untrain: 0.5321 + 0.01 * k + V },
+    aucUntrain: 0.91234 - 0.01 * k, aucRetrain: 0.91301 - 0.01 * k, retrainBestAuc: 0.9141 - 0.01 * k, retrainBestIteration: 9.5,
+    mi: { undeleted: 0.5012, retrain: 0.5321 + 0.01 * k, untrain: 0.5321 + 0.01 * k + V, block: 0.4811 },
     V, VCI: [V - 0.0101, V + 0.0102],
     Vprime: V - 0.5012, VprimeCI: [V - 0.5012 - 0.0101, V - 0.5012 + 0.0102],
+    Vblock: -0.0512, VblockCI: [-0.0611, -0.0413],
     ks: {
-      undeleted: { statistic: 0.31, pValue: 1.2e-9 }, retrain: { statistic: 0.041, pValue: 0.734 },
-      exact: { statistic: 0.043, pValue: 0.6871 }, block: { statistic: 0.2, pValue: 0.00321 },
+      undeleted: { statistic: 0.31, pValue: 1.2e-9, pValues: [1e-9, 2e-8] }, retrain: { statistic: 0.041, pValue: 0.734, pValues: [0.7, 0.6] },
+      exact: { statistic: 0.043, pValue: 0.6871, pValues: [0.6, 0.5] }, block: { statistic: 0.2, pValue: 0.00321, pValues: [0.01, 0.02] },
     },
+    ksReference: scenario === 'uniform' ? 'held-out' : 'retrained',
     beforeAfter: { untrain: 0.55, retrain: 0.52 }, runs: RUNS,
   };
 }
@@ -35,7 +37,7 @@ function fakeResults(): ExperimentResults {
       for (let run = 0; run < RUNS; run++) {
         for (let iteration = 1; iteration <= 15; iteration++) {
           const auc = 0.92 - 0.3 * Math.exp(-iteration / 3) - 0.0008 * Math.max(0, iteration - 10) - fraction * 0.2 + 0.001 * run;
-          retrainCurves.push({ scenario, fraction, run, iteration, auc });
+          retrainCurves.push({ scenario, fraction, run, iteration, auc, certificate: 10 ** (-iteration / 4) });
         }
         for (let pass = 0; pass <= 6; pass++) {
           untrainCurves.push({
@@ -51,10 +53,10 @@ function fakeResults(): ExperimentResults {
   return {
     meta: {
       data: 'data/<a&b>.csv', users: 943, items: 1682, interactions: 100000, factors: 32,
-      regularization: 0.05, alpha: 40, solver: 'cholesky', runs: RUNS, fractions: FRACTIONS,
+      regularization: 0.05, alpha: 40, solver: 'cholesky', runs: RUNS, tolerance: 3e-4, fractions: FRACTIONS,
       scenarios: SCENARIOS, seconds: 123.4, date: '2026-01-02T03:04:05Z',
     },
-    retrainCurves, untrainCurves, summary,
+    retrainCurves, untrainCurves, summary, cells: [],
   };
 }
 
@@ -72,7 +74,7 @@ describe('renderReport', () => {
     expect(html.match(/<html/g)).toHaveLength(1);
     expect(html).toContain('<meta charset="utf-8">');
     for (const heading of ['Retrain dynamics', 'Untrain dynamics', 'Membership inference', 'Vulnerability',
-      'Forgotten pairs vs held-out pairs (KS)', 'Summary']) {
+      'Score distributions (KS)', 'Summary']) {
       expect(html).toContain(`<h2>${heading}</h2>`);
     }
   });
@@ -97,17 +99,23 @@ describe('renderReport', () => {
     expect(rows).toHaveLength(results.summary.length);
     for (const r of results.summary) {
       expect(tbody).toContain(`<td>${r.scenario}</td><td>${r.fraction}</td>`);
-      expect(html).toContain(`${r.scenario}, fraction ${r.fraction}</caption>`);
+      expect(html).toContain(`${r.scenario}, fraction ${r.fraction}: forgotten pairs vs ${r.scenario === 'uniform' ? 'held-out pairs' : 'the same pairs under retraining'}</caption>`);
     }
   });
 
   it('formats V and V′ with their 95% intervals, MI and AUC to 4 decimals, p to 2 significant', () => {
     // row 0: V = -0.0123, interval [-0.0224, -0.0021]; row 1: V = -0.0023 [-0.0124, 0.0079].
     const cells = (html.match(/<td class="ci">[\s\S]*?<\/td>/g) ?? []).map((c) => c.replace(/<[^>]+>/g, ''));
-    expect(cells).toHaveLength(2 * results.summary.length);
+    expect(cells).toHaveLength(3 * results.summary.length);
     expect(cells[0]).toBe('-0.0123 [-0.0224, -0.0021]');
     expect(cells[1]).toBe('-0.5135 [-0.5236, -0.5033]');
-    expect(cells[2]).toBe('-0.0023 [-0.0124, 0.0079]');
+    expect(cells[2]).toBe('-0.0512 [-0.0611, -0.0413]');
+    expect(cells[3]).toBe('-0.0023 [-0.0124, 0.0079]');
+    // KS: runs with p < 0.05 out of all, and no retrained-vs-retrained row outside uniform removal
+    expect(html).toContain('<td>block-untrained</td><td>0.2000</td><td>0.0032</td><td>2 of 2</td><td>separated</td>');
+    const userTables = html.match(/user, fraction [\s\S]*?<\/table>/g)!;
+    expect(userTables).toHaveLength(2);
+    for (const t of userTables) expect(t).not.toContain('<td>retrained</td>');
     expect(html).toContain('<td>0.9123</td>');
     expect(html).toContain('<td>0.5012</td>');
     expect(html).toContain('<td>0.73</td>');
@@ -120,7 +128,9 @@ describe('renderReport', () => {
     expect(text).toContain('V &lt; 0 does not mean better privacy but left-over memory: the forgotten pairs still look like training pairs to the attacker.');
     expect(text).toContain('as private as retraining when V ≈ 0');
     expect(text).toContain('V′ is V shifted by about −0.5');
-    expect(text).toContain('Under retraining the two sets are exchangeable');
+    expect(text).toContain('under retraining the two sets are exchangeable');
+    expect(text).toContain('combined by Fisher');
+    expect(text).toContain('user and item scenarios');
   });
 
   it('escapes HTML-special characters taken from the results', () => {
@@ -176,7 +186,9 @@ describe('CSV exports', () => {
     expect(header).toContain('V');
     expect(header).toContain('VLow');
     expect(header).toContain('ksBlockP');
-    expect(header.length).toBe(30);
+    expect(header.length).toBe(36);
+    expect(header).toContain('Vblock');
+    expect(header).toContain('miBlock');
     for (const line of lines.slice(1)) expect(line.split(',')).toHaveLength(header.length);
     const first = Object.fromEntries(header.map((h, i) => [h, lines[1].split(',')[i]]));
     expect(first.scenario).toBe('uniform');

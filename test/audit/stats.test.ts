@@ -1,7 +1,8 @@
 import { mulberry32 } from '../kernel-problems.js';
+import { Rng } from '../../src/data/random.js';
 import { describe, expect, it } from 'vitest';
 import {
-  confidenceInterval95, incompleteBeta, mean, sd, tCdf, tQuantile,
+  confidenceInterval95, fisherCombined, incompleteBeta, mean, sd, tCdf, tQuantile,
 } from '../../src/audit/stats.js';
 
 
@@ -41,6 +42,32 @@ describe('t distribution', () => {
     expect(incompleteBeta(0.3, 2.5, 1)).toBeCloseTo(0.3 ** 2.5, 14);
     expect(incompleteBeta(0.3, 1, 3.5)).toBeCloseTo(1 - 0.7 ** 3.5, 14);
     expect(incompleteBeta(0.3, 2.5, 7.1)).toBeCloseTo(0.6490225790210132, 12); // scipy betainc
+  });
+});
+
+describe("Fisher's combined p-value", () => {
+  it('is p itself for one test and p1·p2·(1 − ln p1p2) for two', () => {
+    expect(fisherCombined([0.3])).toBeCloseTo(0.3, 14);
+    for (const [a, b] of [[0.05, 0.05], [0.5, 0.01], [1e-6, 0.9]]) {
+      const q = a * b;
+      expect(fisherCombined([a, b])).toBeCloseTo(q * (1 - Math.log(q)), 12);
+    }
+    expect(fisherCombined([0, 0.5])).toBe(0);
+    expect(fisherCombined([])).toBeNaN();
+    expect(fisherCombined([0.5, NaN])).toBeNaN();
+  });
+  it('is uniform when the p-values are (5 tests, 20,000 seeded draws)', () => {
+    const rng = new Rng(7);
+    let below5 = 0;
+    let below1 = 0;
+    const n = 20000;
+    for (let t = 0; t < n; t++) {
+      const p = fisherCombined(Array.from({ length: 5 }, () => 1 - rng.next()));
+      if (p < 0.05) below5++;
+      if (p < 0.01) below1++;
+    }
+    expect(Math.abs(below5 / n - 0.05)).toBeLessThan(0.005);
+    expect(Math.abs(below1 / n - 0.01)).toBeLessThan(0.003);
   });
 });
 
