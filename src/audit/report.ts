@@ -305,38 +305,48 @@ async function membershipChart(rows: SummaryRow[], scenario: string): Promise<st
 async function vulnerabilityChart(rows: SummaryRow[], scenario: string): Promise<string> {
   if (rows.length === 0) return noData('summary rows');
   const fractions = sortedFractions(rows.map((r) => r.fraction)).map(fractionLabel);
-  const panel = (key: 'V' | 'Vprime' | 'Vblock', ci: 'VCI' | 'VprimeCI' | 'VblockCI', name: string, axisTitle: string, colour: string, zeroRule: boolean) => ({
-    width: 300, height: 260,
-    title: { text: name, subtitle: `scenario ${scenario}; mean and 95% interval over runs${zeroRule ? '; dashed: 0' : ''}` },
-    layer: [
-      ...(zeroRule ? [{ data: { values: [{ y: 0 }] }, mark: { type: 'rule', strokeDash: [2, 3], color: '#444' }, encoding: { y: { field: 'y', type: 'quantitative' } } }] : []),
-      {
-        data: { values: rows.map((r) => ({ fraction: fractionLabel(r.fraction), v: finiteOrNull(r[key]), lo: finiteOrNull(r[ci][0]), hi: finiteOrNull(r[ci][1]) })) },
-        layer: [
-          {
-            mark: { type: 'errorbar', ticks: { size: 10 }, color: colour, thickness: 1.5 },
-            encoding: {
-              x: { field: 'fraction', type: 'ordinal', sort: fractions, title: 'fraction removed', axis: { labelAngle: 0 } },
-              y: { field: 'lo', type: 'quantitative', title: axisTitle, scale: { zero: false } },
-              y2: { field: 'hi' },
-            },
-          },
-          {
-            mark: { type: 'point', filled: true, size: 70, color: colour },
-            encoding: {
-              x: { field: 'fraction', type: 'ordinal', sort: fractions },
-              y: { field: 'v', type: 'quantitative' },
-            },
-          },
-        ],
-      },
-    ],
-  });
+  const x = { field: 'fraction', type: 'ordinal', sort: fractions, title: 'fraction removed', axis: { labelAngle: 0 } };
+  const zero = { data: { values: [{ y: 0 }] }, mark: { type: 'rule', strokeDash: [2, 3], color: '#444' }, encoding: { y: { field: 'y', type: 'quantitative' } } };
+  // error bar and dot per fraction; `series` (when given) sets colour and a side-by-side offset
+  const bars = (values: Array<Record<string, unknown>>, axisTitle: string, series?: { domain: string[]; range: string[] }) => {
+    const extra = series
+      ? {
+        color: { field: 'mode', type: 'nominal', title: 'untraining', scale: series, legend: { orient: 'bottom' } },
+        xOffset: { field: 'mode', type: 'nominal', sort: series.domain, scale: { paddingOuter: 0.6 } },
+      }
+      : {};
+    return {
+      data: { values },
+      layer: [
+        {
+          mark: { type: 'errorbar', ticks: { size: 8 }, thickness: 1.5, ...(series ? {} : { color: '#9467bd' }) },
+          encoding: { x, y: { field: 'lo', type: 'quantitative', title: axisTitle, scale: { zero: false } }, y2: { field: 'hi' }, ...extra },
+        },
+        {
+          mark: { type: 'point', filled: true, size: 60, opacity: 1, ...(series ? {} : { color: '#9467bd' }) },
+          encoding: { x, y: { field: 'v', type: 'quantitative' }, ...extra },
+        },
+      ],
+    };
+  };
+  const modes = { domain: ['exact', 'block'], range: ['#d62728', '#ff7f0e'] };
+  const vValues = rows.flatMap((r) => [
+    { fraction: fractionLabel(r.fraction), mode: 'exact', v: finiteOrNull(r.V), lo: finiteOrNull(r.VCI[0]), hi: finiteOrNull(r.VCI[1]) },
+    { fraction: fractionLabel(r.fraction), mode: 'block', v: finiteOrNull(r.Vblock), lo: finiteOrNull(r.VblockCI[0]), hi: finiteOrNull(r.VblockCI[1]) },
+  ]);
+  const vpValues = rows.map((r) => ({ fraction: fractionLabel(r.fraction), v: finiteOrNull(r.Vprime), lo: finiteOrNull(r.VprimeCI[0]), hi: finiteOrNull(r.VprimeCI[1]) }));
   return toSvg({
     hconcat: [
-      panel('V', 'VCI', 'V = MI(untrain) − MI(retrain)', 'V', '#d62728', true),
-      panel('Vprime', 'VprimeCI', 'V′ = V − MI(undeleted)', 'V′', '#9467bd', false),
-      panel('Vblock', 'VblockCI', 'V of block mode: MI(block) − MI(retrain)', 'V (block)', '#ff7f0e', true),
+      {
+        width: 430, height: 260,
+        title: { text: 'V = MI(untrained) − MI(retrained)', subtitle: `scenario ${scenario}; mean, 95% interval; dashed: 0` },
+        layer: [zero, bars(vValues, 'V', modes)],
+      },
+      {
+        width: 330, height: 260,
+        title: { text: 'V′ = V − MI(undeleted), exact mode', subtitle: 'mean, 95% interval over runs' },
+        layer: [bars(vpValues, 'V′')],
+      },
     ],
     resolve: { scale: { y: 'independent' } },
   });
@@ -371,18 +381,18 @@ function ksTables(rows: SummaryRow[]): string {
 function summaryTable(rows: SummaryRow[]): string {
   if (rows.length === 0) return noData('summary rows');
   const head = `<thead>
-<tr><th rowspan="2">scenario</th><th rowspan="2">fraction</th><th rowspan="2">runs</th><th rowspan="2">pairs removed</th>
-<th colspan="2">passes</th><th colspan="2">seconds</th><th colspan="3">validation AUC</th><th rowspan="2">retrain best iter.</th>
+<tr><th rowspan="2">scenario</th><th rowspan="2">fraction</th><th rowspan="2">pairs removed</th>
+<th colspan="2">passes</th><th colspan="2">seconds</th><th colspan="3">validation AUC</th>
 <th colspan="4">MI accuracy</th><th rowspan="2">V [95% interval]</th><th rowspan="2">V′ [95% interval]</th><th rowspan="2">V block [95% interval]</th>
-<th colspan="4">KS combined p</th><th colspan="2">before/ after AUC</th></tr>
+<th colspan="4">KS combined p</th><th colspan="2">before/after AUC</th></tr>
 <tr><th>untrain</th><th>retrain</th><th>untrain</th><th>retrain</th><th>untrain</th><th>retrain</th><th>retrain best</th>
 <th>undeleted</th><th>retrain</th><th>untrain</th><th>block</th>
 <th>undeleted</th><th>retrain</th><th>exact</th><th>block</th><th>untrain</th><th>retrain</th></tr>
 </thead>`;
   const body = rows.map((r) => `<tr>
-<td>${escapeHtml(r.scenario)}</td><td>${escapeHtml(fractionLabel(r.fraction))}</td><td>${count(r.runs)}</td><td>${count(r.removed)}</td>
+<td>${escapeHtml(r.scenario)}</td><td>${escapeHtml(fractionLabel(r.fraction))}</td><td>${count(r.removed)}</td>
 <td>${count(r.untrainPasses)}</td><td>${count(r.retrainPasses)}</td><td>${seconds(r.untrainSeconds)}</td><td>${seconds(r.retrainSeconds)}</td>
-<td>${fixed(r.aucUntrain)}</td><td>${fixed(r.aucRetrain)}</td><td>${fixed(r.retrainBestAuc)}</td><td>${count(r.retrainBestIteration)}</td>
+<td>${fixed(r.aucUntrain)}</td><td>${fixed(r.aucRetrain)}</td><td>${fixed(r.retrainBestAuc)}</td>
 <td>${fixed(r.mi.undeleted)}</td><td>${fixed(r.mi.retrain)}</td><td>${fixed(r.mi.untrain)}</td><td>${fixed(r.mi.block)}</td>
 <td class="ci">${withInterval(r.V, r.VCI, true)}</td><td class="ci">${withInterval(r.Vprime, r.VprimeCI, true)}</td><td class="ci">${withInterval(r.Vblock, r.VblockCI, true)}</td>
 <td>${pValue(r.ks.undeleted.pValue)}</td><td>${r.ksReference === 'held-out' ? pValue(r.ks.retrain.pValue) : '—'}</td><td>${pValue(r.ks.exact.pValue)}</td><td>${pValue(r.ks.block.pValue)}</td>
@@ -433,8 +443,8 @@ table{border-collapse:collapse;font-variant-numeric:tabular-nums}
 th,td{padding:3px 7px;border:1px solid #d5d5d5;text-align:right;white-space:nowrap}
 th{background:#f0f1f3;font-weight:600;text-align:center}
 td:first-child{text-align:left}
-caption{text-align:left;font-weight:600;padding:4px 0}
-.ks-grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:14px 20px}
+caption{text-align:left;font-weight:600;padding:4px 0;white-space:normal}
+.ks-grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(480px,1fr));gap:14px 20px;align-items:start}
 .ks{font-size:13px;width:100%}
 .ks tr.sep td{background:#fff2e6}
 .scroll{overflow-x:auto;max-width:100%}
