@@ -7,6 +7,7 @@ const plugins = [esbuild({ target: 'node20', minify: false })];
 
 export default [
   { input: 'src/index.ts', output: { file: 'dist/index.js', format: 'es', sourcemap: true }, external, plugins },
+  { input: 'src/index.node.ts', output: { file: 'dist/index.node.js', format: 'es', sourcemap: true }, external, plugins },
   { input: 'src/node/index.ts', output: { file: 'dist/node.js', format: 'es', sourcemap: true }, external, plugins },
   {
     input: 'src/cli.ts',

@@ -6,6 +6,7 @@ const json = process.env.VITEST_JSON;
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/setup-threads.ts'],
     testTimeout: 180_000,
     hookTimeout: 180_000,
     pool: 'forks',

@@ -43,21 +43,18 @@ export function lossRows(
   return <f64>c * e * e - s * s;
 }
 
-// Static float64 work vectors for residualRows (its signature carries no scratch): g = A x and b of
-// one chunk of at most CHUNK factors. Factor counts above CHUNK are done in several passes.
-const CHUNK = 512;
-const GV = memory.data(CHUNK * 8, 16);
-const BV = memory.data(CHUNK * 8, 16);
-
 /**
  * out[0] += Σ‖A_u x_u − b_u‖², out[1] += Σ‖b_u‖² over rows [start, end), all in float64 like the JS
- * twin (the residual of a solved row is a small difference of large terms).
+ * twin (the residual of a solved row is a small difference of large terms). `scratch`: 2k float64
+ * (g = A x and b of one row), private to the call, so that threads can share the rows.
  */
 export function residualRows(
   indptr: usize, indices: usize, conf: usize, x: usize, y: usize, g: usize,
-  k: i32, start: i32, end: i32, out: usize,
+  k: i32, start: i32, end: i32, out: usize, scratch: usize,
 ): void {
   const kb = <usize>k << 2;
+  const GV = scratch;
+  const BV = scratch + (<usize>k << 3);
   let rr: f64 = 0;
   let bb: f64 = 0;
   for (let u = start; u < end; u++) {
@@ -65,44 +62,38 @@ export function residualRows(
     const lo = load<i32>(ipr);
     const hi = load<i32>(ipr, 4);
     const xr = x + <usize>u * kb;
-    for (let f0 = 0; f0 < k; f0 += CHUNK) {
-      const nf = min(CHUNK, k - f0);
-      const fo = <usize>f0 << 2;
-      let gr = g + <usize>f0 * kb;
-      for (let f = 0; f < nf; f++) {
-        store<f64>(GV + (<usize>f << 3), dot64(gr, xr, k));
-        store<f64>(BV + (<usize>f << 3), 0);
-        gr += kb;
-      }
-      let ip = indices + (<usize>lo << 2);
-      let cp = conf + (<usize>lo << 2);
-      for (let n = lo; n < hi; n++) {
-        const yr = y + <usize>load<i32>(ip) * kb;
-        const c = <f64>load<f32>(cp);
-        const w = (c - 1) * dot64(yr, xr, k);
-        addScaled64(yr + fo, w, c, nf);
-        ip += 4;
-        cp += 4;
-      }
-      for (let f = 0; f < nf; f++) {
-        const bf = load<f64>(BV + (<usize>f << 3));
-        const r = load<f64>(GV + (<usize>f << 3)) - bf;
-        rr += r * r;
-        bb += bf * bf;
-      }
+    let gr = g;
+    for (let f = 0; f < k; f++) {
+      store<f64>(GV + (<usize>f << 3), dot64(gr, xr, k));
+      store<f64>(BV + (<usize>f << 3), 0);
+      gr += kb;
+    }
+    let ip = indices + (<usize>lo << 2);
+    let cp = conf + (<usize>lo << 2);
+    for (let n = lo; n < hi; n++) {
+      const yr = y + <usize>load<i32>(ip) * kb;
+      const c = <f64>load<f32>(cp);
+      const w = (c - 1) * dot64(yr, xr, k);
+      addScaled64(GV, BV, yr, w, c, k);
+      ip += 4;
+      cp += 4;
+    }
+    for (let f = 0; f < k; f++) {
+      const bf = load<f64>(BV + (<usize>f << 3));
+      const r = load<f64>(GV + (<usize>f << 3)) - bf;
+      rr += r * r;
+      bb += bf * bf;
     }
   }
   store<f64>(out, load<f64>(out) + rr);
   store<f64>(out, load<f64>(out, 8) + bb, 8);
 }
 
-/** GV[0..n) += w·yr[0..n), BV[0..n) += c·yr[0..n) (yr float32, GV/BV float64). */
+/** gp[0..n) += w·yr[0..n), bp[0..n) += c·yr[0..n) (yr float32, gp/bp float64). */
 // @ts-ignore: decorator
-@inline function addScaled64(yr: usize, w: f64, c: f64, n: i32): void {
+@inline function addScaled64(gp: usize, bp: usize, yr: usize, w: f64, c: f64, n: i32): void {
   const wv = f64x2.splat(w);
   const cv = f64x2.splat(c);
-  let gp = GV;
-  let bp = BV;
   const e4 = yr + ((<usize>n >> 2) << 4);
   while (yr < e4) {
     const v = v128.load(yr);

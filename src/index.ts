@@ -12,7 +12,9 @@ export { modelToBytes, modelFromBytes, ModelFileError, FORMAT_VERSION } from './
 export { loadKernels } from './kernels/select.js';
 export type { BackendName } from './kernels/select.js';
 export type { Kernels } from './kernels/kernels.js';
-export { wasmSimdSupported } from './kernels/wasm.js';
+export { wasmSimdSupported, shutdownThreads, threadsUnavailable } from './kernels/wasm.js';
+export { setThreadHost } from './kernels/threads.js';
+export type { ThreadHost, WorkerLike } from './kernels/threads.js';
 export { parseInteractions, FORMATS } from './data/parse.js';
 export type { Format, RawInteractions } from './data/parse.js';
 export { IdMap, buildInteractions, holdoutSplit } from './data/interactions.js';

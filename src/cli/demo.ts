@@ -14,7 +14,7 @@ import type { Io } from './io.js';
 
 export const DEMO_HELP = `untrain-als demo — a short end-to-end run on the built-in synthetic data
 
-Usage: untrain-als demo [--seed 0] [--iterations 15] [--factors 32] [--backend auto|wasm|js] [--json]
+Usage: untrain-als demo [--seed 0] [--iterations 15] [--factors 32] [--backend auto|wasm|js] [--threads n] [--json]
 
 Generates seeded synthetic interactions (power-law popularity and activity, low-rank preferences),
 holds out 1%, trains, saves the model to a temporary file, loads it back, evaluates it and
@@ -23,7 +23,7 @@ recommends items for one user.
 
 const FLAGS = {
   seed: { type: 'string' }, iterations: { type: 'string' }, factors: { type: 'string' }, backend: { type: 'string' },
-  json: { type: 'boolean' }, help: { type: 'boolean' },
+  threads: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
 } as const;
 
 export async function demoCommand(argv: string[], io: Io): Promise<number> {
@@ -39,6 +39,7 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
     regularization: 100,
     alpha: 10,
     backend: oneOf(v, 'backend', BACKENDS),
+    threads: num(v, 'threads', { int: true, min: 0 }),
     seed,
   });
   const ds = await loadDataset({ holdout: 0.01, seed });

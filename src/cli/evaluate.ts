@@ -10,6 +10,7 @@ Usage: untrain-als evaluate --model <file.uals> [-k 10] [--backend auto|wasm|js]
   --model <file>    a model written by 'untrain-als train --out'
   -k, --k <n>       cut-off of precision@K, MAP@K, nDCG@K (default 10)
   --backend <b>     kernel backend (default: the one saved with the model)
+  --threads <n>     threads for the kernels (default: every core; same results on any number)
   --json            print one JSON object
   --help            this text
 
@@ -45,6 +46,7 @@ export async function evaluateCommand(argv: string[], io: Io): Promise<number> {
     map: rank.map,
     ndcg: rank.ndcg,
     residual: model.certificate().residual,
+    threads: model.threads,
     seconds: (performance.now() - t) / 1000,
   };
   if (v.json) io.json(r);

@@ -33,7 +33,7 @@ Usage: untrain-als experiment [--data <file>] [--fractions 0.05,0.1,…] [--scen
   --out <dir>         where results.json, the CSVs and report.html go (default: ./experiment)
   --json              print the summary JSON object
   --help              this text
-Model flags (--factors, --reg, --alpha, --solver, --cg-steps, --iterations, --backend) as in 'train'.
+Model flags (--factors, --reg, --alpha, --solver, --cg-steps, --iterations, --backend, --threads) as in 'train'.
 `;
 
 const FLAGS = {
@@ -41,7 +41,7 @@ const FLAGS = {
   runs: { type: 'string' }, 'max-passes': { type: 'string' }, tol: { type: 'string' }, out: { type: 'string' },
   factors: { type: 'string' }, reg: { type: 'string' }, alpha: { type: 'string' }, iterations: { type: 'string' },
   solver: { type: 'string' }, 'cg-steps': { type: 'string' }, backend: { type: 'string' }, seed: { type: 'string' },
-  json: { type: 'boolean' }, help: { type: 'boolean' },
+  threads: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
 } as const;
 
 function list(raw: string | undefined, what: string): string[] | undefined {

@@ -26,6 +26,7 @@ ${REMOVAL_HELP}
   --dry-run           do not write any model
   --strict            unknown ids or pairs not in the training data are an error (default: listed)
   --backend <b>       kernel backend (default: the one saved with the model)
+  --threads <n>       threads for the kernels (default: every core; same results on any number)
   --json              print one JSON object
   --help              this text
 `;
@@ -59,7 +60,7 @@ export async function forgetCommand(argv: string[], io: Io): Promise<number> {
   const out = v['dry-run'] ? undefined : (str(v, 'out') ?? path);
   if (out && r.forgotten > 0) await saveModel(model, out);
   const result = {
-    model: path, out: out && r.forgotten > 0 ? out : null, backend: model.backend, solver: model.options.solver,
+    model: path, out: out && r.forgotten > 0 ? out : null, backend: model.backend, threads: model.threads, threadNote: model.threadNote, solver: model.options.solver,
     cacheSeconds: cache?.seconds ?? null, cacheBytes: cache?.bytes ?? null, ...r,
   };
   if (json) io.json(result);

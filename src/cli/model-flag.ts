@@ -1,11 +1,11 @@
-// The flags every command on a saved model shares (--model, --backend, --json, --help) and opening it.
+// The flags every command on a saved model shares (--model, --backend, --threads, --json, --help) and opening it.
 import { BACKENDS } from '../kernels/select.js';
 import type { ALS } from '../model/als.js';
 import { loadModel } from '../node/model-file.js';
-import { oneOf, str, UsageError } from './args.js';
+import { num, oneOf, str, UsageError } from './args.js';
 
 export const MODEL_FLAGS = {
-  model: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
+  model: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
 } as const;
 
 /** The --model path, checked to be given. */
@@ -15,7 +15,12 @@ export function modelPath(v: Record<string, unknown>): string {
   return path;
 }
 
-/** Loads the --model file with the --backend override (default: the backend saved with it). */
+/** Loads the --model file with the --backend override (default: the backend saved with it) and --threads. */
 export function openModel(v: Record<string, unknown>): Promise<ALS> {
-  return loadModel(modelPath(v), { backend: oneOf(v, 'backend', BACKENDS) });
+  return loadModel(modelPath(v), { backend: oneOf(v, 'backend', BACKENDS), threads: threadsFlag(v) });
+}
+
+/** --threads: a positive integer, or 0 / absent for every core. */
+export function threadsFlag(v: Record<string, unknown>): number | undefined {
+  return num(v, 'threads', { int: true, min: 0 });
 }

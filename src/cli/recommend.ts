@@ -13,6 +13,7 @@ Usage: untrain-als recommend --model <file.uals> --user <id> [-n 10] [--include-
   --include-seen     also rank items the user interacted with in training (skipped by default)
   --similar <item>   instead: items most similar to this item (cosine of item factors)
   --backend <b>      kernel backend (default: the one saved with the model)
+  --threads <n>      threads for the kernels (default: every core; same results on any number)
   --json             print one JSON object
   --help             this text
 `;

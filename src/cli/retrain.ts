@@ -21,6 +21,7 @@ ${REMOVAL_HELP}
   --init-seed <n>     seed of the factor start (default: the model's)
   --out <file>        write the retrained model here
   --backend <b>       kernel backend (default: the one saved with the model)
+  --threads <n>       threads for the kernels (default: every core; same results on any number)
   --json              print one JSON object
   --help              this text
 `;
@@ -60,7 +61,7 @@ export async function retrainCommand(argv: string[], io: Io): Promise<number> {
   const out = str(v, 'out');
   if (out) await saveModel(model, out);
   const result = {
-    model: path, out: out ?? null, backend: model.backend, solver: model.options.solver, forgotten, notFound,
+    model: path, out: out ?? null, backend: model.backend, threads: model.threads, threadNote: model.threadNote, solver: model.options.solver, forgotten, notFound,
     iterations: fit.iterations.length, bestIteration: model.testRows ? fit.bestIteration : null,
     bestAuc: model.testRows ? fit.bestAuc : null, reachedTolAt, seconds,
     curve: fit.iterations.map((r) => ({ iteration: r.iteration, auc: r.auc ?? null, loss: r.loss, certificate: r.certificate!, seconds: r.seconds })),

@@ -23,6 +23,7 @@ Model:
   --solver <s>          cg (default) or cholesky
   --cg-steps <n>        conjugate-gradient steps per row (default ${D.cgSteps})
   --backend <b>         auto (default: WASM SIMD when available), wasm, js
+  --threads <n>         threads for the kernels (default: every core; same results on any number)
   --keep-last           keep the last iteration (default: the iteration with the best validation AUC)
 Output:
   --out <file>          write the model (atomically) to this file
@@ -34,7 +35,7 @@ const FLAGS = {
   data: { type: 'string' }, format: { type: 'string' }, threshold: { type: 'string' }, holdout: { type: 'string' },
   seed: { type: 'string' }, factors: { type: 'string' }, reg: { type: 'string' }, alpha: { type: 'string' },
   iterations: { type: 'string' }, solver: { type: 'string' }, 'cg-steps': { type: 'string' }, backend: { type: 'string' },
-  'keep-last': { type: 'boolean' }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
+  threads: { type: 'string' }, 'keep-last': { type: 'boolean' }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
 } as const;
 
 export function modelFlags(v: Record<string, unknown>): Partial<AlsOptions> {
@@ -47,6 +48,7 @@ export function modelFlags(v: Record<string, unknown>): Partial<AlsOptions> {
     cgSteps: num(v, 'cg-steps', { int: true, min: 1 }),
     seed: num(v, 'seed', { int: true, min: 0 }),
     backend: oneOf(v, 'backend', BACKENDS),
+    threads: num(v, 'threads', { int: true, min: 0 }),
   };
 }
 
@@ -91,6 +93,8 @@ export function trainResult(
     train: ds.train.indptr[ds.train.rows],
     test,
     backend: model.backend,
+    threads: model.threads,
+    threadNote: model.threadNote,
     solver: model.options.solver,
     factors: model.options.factors,
     regularization: model.options.regularization,

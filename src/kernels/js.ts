@@ -348,9 +348,12 @@ function shermanMorrison(
 export function createJsKernels(): Kernels {
   return {
     name: 'js',
+    threads: 1,
+    threadNote: '',
     f32: (n) => new JsF32(n),
     i32: (n) => new JsI32(n),
     free: () => {},
+    close: () => {},
     gram,
     solveRows,
     lossRows,

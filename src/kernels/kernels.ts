@@ -8,7 +8,7 @@
 //   confidence c_ui of each stored pair. Every stored pair with c > 0 has preference p = 1; a stored
 //   pair with c = 0 is "blocked" (p = 0, c = 0). Pairs that are not stored are unobserved: p = 0, c = 1.
 //   So b_u = Σ c_ui y_i and A_u = YᵀY + λI + Σ (c_ui − 1) y_i y_iᵀ over the stored pairs of row u.
-// - Kernels take a half-open row range [start, end) so that later several threads can share a call.
+// - Kernels take a half-open row range [start, end); the WASM backend deals its rows to threads.
 
 /** A float32 buffer owned by a backend. `view` is zero-copy; re-read it after any allocation. */
 export interface F32Buf {
@@ -88,6 +88,15 @@ export const SM_TOL = 1e-5;
 
 export interface Kernels {
   readonly name: 'wasm' | 'js';
+  /**
+   * Threads the row loops run on (the calling thread included). Every kernel gives the same bits on
+   * any number of threads: rows are solved independently and sums are taken over fixed blocks.
+   */
+  readonly threads: number;
+  /** Why fewer threads than asked for run ('' when all did). */
+  readonly threadNote: string;
+  /** Frees every buffer this object handed out (the object must not be used afterwards). */
+  close(): void;
   /** A zero-filled float32 buffer. */
   f32(length: number): F32Buf;
   /** A zero-filled int32 buffer. */

@@ -7,10 +7,18 @@ import { createWasmKernels, wasmSimdSupported } from './wasm.js';
 export type BackendName = 'auto' | 'wasm' | 'js';
 export const BACKENDS: readonly BackendName[] = ['auto', 'wasm', 'js'];
 
-export async function loadKernels(backend: BackendName = 'auto'): Promise<Kernels> {
-  if (backend === 'js') return createJsKernels();
+export interface KernelOptions {
+  /** Threads for the row loops (WASM only; default 1). */
+  threads?: number;
+}
+
+export async function loadKernels(backend: BackendName = 'auto', opts: KernelOptions = {}): Promise<Kernels> {
+  if (backend === 'js') {
+    const k = createJsKernels();
+    return (opts.threads ?? 1) > 1 ? { ...k, threadNote: 'the js backend runs on one thread' } : k;
+  }
   if (backend === 'wasm' || backend === 'auto') {
-    if (wasmSimdSupported()) return createWasmKernels();
+    if (wasmSimdSupported()) return createWasmKernels({ threads: opts.threads });
     if (backend === 'wasm') {
       throw new Error('backend "wasm" asked for, but this engine does not support WebAssembly SIMD; use "auto" or "js"');
     }

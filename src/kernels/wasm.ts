@@ -1,9 +1,13 @@
 // Loads the AssemblyScript SIMD kernels and wraps them in the `Kernels` interface. Buffers live in
 // the module's linear memory; their typed-array views are zero-copy and are re-created whenever the
 // memory grows (growth detaches the old ArrayBuffer).
-import type { CsrBufs, F32Buf, I32Buf, InvertArgs, Kernels, SolveArgs } from './kernels.js';
+import { solveScratchFloats, type CsrBufs, type F32Buf, type I32Buf, type InvertArgs, type Kernels, type SolveArgs } from './kernels.js';
 import { Heap } from './heap.js';
-import { WASM_BASE64 } from './wasm-bytes.generated.js';
+import {
+  Dispatcher, evenBlocks, OP_INVERT, OP_LOSS, OP_RESIDUAL, OP_SCORE, OP_SOLVE, sharedMemorySupported, threadHost,
+  workBlocks, type ThreadHost,
+} from './threads.js';
+import { WASM_BASE64, WASM_SHARED_BASE64 } from './wasm-bytes.generated.js';
 
 interface WasmExports {
   heapBase(): number;
@@ -15,7 +19,7 @@ interface WasmExports {
   lossRows(indptr: number, indices: number, conf: number, x: number, y: number, k: number, start: number, end: number): number;
   residualRows(
     indptr: number, indices: number, conf: number, x: number, y: number, gram: number,
-    k: number, start: number, end: number, out: number,
+    k: number, start: number, end: number, out: number, scratch: number,
   ): void;
   scoreRows(q: number, rows: number, count: number, y: number, n: number, k: number, out: number): void;
   invertRows(
@@ -29,14 +33,16 @@ interface WasmExports {
 
 let bytesCache: Uint8Array | undefined;
 
+function base64Bytes(b64: string): Uint8Array {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
 /** The SIMD kernel module's bytes (inlined at build time so the core needs no file access). */
 export function wasmBytes(): Uint8Array {
-  if (!bytesCache) {
-    const bin = atob(WASM_BASE64);
-    const out = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    bytesCache = out;
-  }
+  bytesCache ??= base64Bytes(WASM_BASE64);
   return bytesCache;
 }
 
@@ -76,46 +82,180 @@ class WasmI32 extends WasmBuf<Int32Array> implements I32Buf {
   }
 }
 
-/** Instantiates the kernels from an already compiled module (or compiles the inlined bytes). */
-export async function createWasmKernels(module?: WebAssembly.Module): Promise<Kernels> {
-  const mod = module ?? (await WebAssembly.compile(wasmBytes() as BufferSource));
-  const memory = new WebAssembly.Memory({ initial: 16 });
-  const instance = await WebAssembly.instantiate(mod, { env: { memory } });
-  const w = instance.exports as unknown as WasmExports;
-  const heap = new Heap(memory, w.heapBase());
-  const out2 = heap.alloc(16);
+/** Where a kernels object's buffers live, and who runs its jobs. */
+interface Arena {
+  memory: WebAssembly.Memory;
+  heap: Heap;
+  exp: WasmExports;
+  dispatcher: Dispatcher;
+}
 
-  const f32 = (n: number): F32Buf => new WasmF32(memory, heap.alloc(n * 4), n);
-  const i32 = (n: number): I32Buf => new WasmI32(memory, heap.alloc(n * 4), n);
+let sharedArena: Promise<Arena> | undefined;
+let sharedModule: WebAssembly.Module | undefined;
+
+/** The process-wide shared memory that every multi-threaded kernels object allocates in. */
+function theSharedArena(): Promise<Arena> {
+  sharedArena ??= (async () => {
+    sharedModule ??= await WebAssembly.compile(base64Bytes(WASM_SHARED_BASE64) as BufferSource);
+    const memory = new WebAssembly.Memory({ initial: 16, maximum: SHARED_MAX_PAGES, shared: true } as WebAssembly.MemoryDescriptor);
+    return arenaOver(memory, await WebAssembly.instantiate(sharedModule, { env: { memory } }), sharedModule, threadHost());
+  })();
+  return sharedArena;
+}
+
+/** Pages (64 KiB) the shared memory may grow to: the module's maximum (4 GiB). */
+const SHARED_MAX_PAGES = 65536;
+
+function arenaOver(memory: WebAssembly.Memory, instance: WebAssembly.Instance, module?: WebAssembly.Module, host?: ThreadHost): Arena {
+  const exp = instance.exports as unknown as WasmExports;
+  const heap = new Heap(memory, exp.heapBase());
+  const dispatcher = new Dispatcher(memory, exp, heap.alloc(Dispatcher.bytes()), host, module);
+  return { memory, heap, exp, dispatcher };
+}
+
+/**
+ * Stops the worker threads of the shared memory (they also never keep a process alive). Kernels
+ * created afterwards start new ones.
+ */
+export function shutdownThreads(): void {
+  const a = sharedArena;
+  sharedArena = undefined;
+  if (a) void a.then((arena) => arena.dispatcher.close(), () => undefined);
+}
+
+export interface WasmKernelOptions {
+  /** Threads (calling thread included); more than 1 needs shared memory and a thread host. */
+  threads?: number;
+  /** An already compiled private-memory module. */
+  module?: WebAssembly.Module;
+}
+
+/** Why `threads` > 1 cannot run here, or '' when it can. */
+export function threadsUnavailable(): string {
+  if (!sharedMemorySupported()) return 'this engine cannot share WebAssembly memory between threads (no SharedArrayBuffer; a browser page needs cross-origin isolation)';
+  if (!WebAssembly.validate(base64Bytes(WASM_SHARED_BASE64) as BufferSource)) return 'this engine does not support WebAssembly threads';
+  if (!threadHost()) return 'no way to start worker threads here (Node: import untrain-als in Node or untrain-als/node; browsers: Web Workers on a cross-origin-isolated page)';
+  return '';
+}
+
+/**
+ * The WASM kernels. With `threads` > 1 (and threads available) their buffers live in the one shared
+ * memory and row loops run on that many threads; otherwise in a private memory on this thread.
+ */
+export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<Kernels> {
+  const asked = Math.max(1, Math.floor(opts.threads ?? 1));
+  let note = '';
+  let arena: Arena;
+  if (asked > 1 && !(note = threadsUnavailable())) {
+    arena = await theSharedArena();
+    await arena.dispatcher.grow(asked);
+  } else {
+    const mod = opts.module ?? (await WebAssembly.compile(wasmBytes() as BufferSource));
+    const memory = new WebAssembly.Memory({ initial: 16 });
+    arena = arenaOver(memory, await WebAssembly.instantiate(mod, { env: { memory } }));
+  }
+  const threads = Math.min(asked, arena.dispatcher.size);
+  return wasmKernels(arena, threads, asked > threads ? `${threads} thread${threads > 1 ? 's' : ''} instead of ${asked}: ${note || 'fewer workers started'}` : '');
+}
+
+/** Below this much work (stored pairs + rows·k) a call runs on the calling thread alone. */
+const PARALLEL_MIN_WORK = 20000;
+
+function wasmKernels(arena: Arena, threads: number, threadNote: string): Kernels {
+  const { memory, heap, exp: w, dispatcher } = arena;
+  const owned = new Set<number>();
+  const alloc = (bytes: number): number => {
+    const p = heap.alloc(bytes);
+    owned.add(p);
+    return p;
+  };
+  const f32 = (n: number): F32Buf => new WasmF32(memory, alloc(n * 4), n);
+  const i32 = (n: number): I32Buf => new WasmI32(memory, alloc(n * 4), n);
+  let scratchPtr = 0;
+  let scratchBytes = 0;
+  /** Per-thread scratch of at least `bytes` each (16-byte aligned slices). */
+  const scratchFor = (bytes: number): number => {
+    const each = Math.ceil(bytes / 16) * 16;
+    if (each > scratchBytes) {
+      if (scratchPtr) heap.free(scratchPtr), owned.delete(scratchPtr);
+      scratchPtr = alloc(each * threads);
+      scratchBytes = each;
+    }
+    return scratchBytes;
+  };
+  const perThread = (k: number): number => scratchFor(Math.max(solveScratchFloats(k) * 4, 16 * k));
+  /** Threads for a call of this much work. */
+  const use = (work: number): number => (work < PARALLEL_MIN_WORK ? 1 : threads);
+  const rowWork = (c: CsrBufs, start: number, end: number, k: number): number =>
+    c.indptr.view[end] - c.indptr.view[start] + (end - start) * k;
+  /** Blocks of rows balanced by work, into the dispatcher's bounds; returns how many. */
+  const blocksOf = (c: CsrBufs, start: number, end: number, perRow: number): number =>
+    workBlocks(c.indptr.view, start, end, perRow, dispatcher.bounds());
+  const sumResults = (n: number, lane: number): number => {
+    const r = dispatcher.results();
+    let s = 0;
+    for (let b = 0; b < n; b++) s += r[2 * b + lane];
+    return s;
+  };
 
   return {
     name: 'wasm',
+    threads,
+    threadNote,
     f32,
     i32,
-    free: (buf) => heap.free(buf.ptr),
-    gram: (A, rows, k, reg, out) => w.gram(A.ptr, rows, k, reg, out.ptr),
-    solveRows: (a: SolveArgs) =>
-      w.solveRows(
-        a.csr.indptr.ptr, a.csr.indices.ptr, a.csr.conf.ptr, a.X.ptr, a.Y.ptr, a.gram.ptr,
-        a.k, a.start, a.end, a.solver, a.cgSteps, a.scratch.ptr,
-      ),
-    lossRows: (c: CsrBufs, X, Y, k, start, end) =>
-      w.lossRows(c.indptr.ptr, c.indices.ptr, c.conf.ptr, X.ptr, Y.ptr, k, start, end),
-    residualRows: (c: CsrBufs, X, Y, G, k, start, end, out) => {
-      const acc = new Float64Array(memory.buffer, out2, 2);
-      acc[0] = 0;
-      acc[1] = 0;
-      w.residualRows(c.indptr.ptr, c.indices.ptr, c.conf.ptr, X.ptr, Y.ptr, G.ptr, k, start, end, out2);
-      const res = new Float64Array(memory.buffer, out2, 2);
-      out[0] += res[0];
-      out[1] += res[1];
+    free: (buf) => {
+      owned.delete(buf.ptr);
+      heap.free(buf.ptr);
     },
-    scoreRows: (Q, rows, count, Y, n, k, out) => w.scoreRows(Q.ptr, rows.ptr, count, Y.ptr, n, k, out.ptr),
-    invertRows: (a: InvertArgs) =>
-      w.invertRows(
-        a.csr.indptr.ptr, a.csr.indices.ptr, a.csr.conf.ptr, a.Y.ptr, a.gram.ptr,
-        a.k, a.start, a.end, a.out.ptr, a.scratch.ptr,
-      ),
+    close: () => {
+      for (const p of owned) heap.free(p);
+      owned.clear();
+      scratchPtr = 0;
+      scratchBytes = 0;
+    },
+    gram: (A, rows, k, reg, out) => w.gram(A.ptr, rows, k, reg, out.ptr),
+    solveRows: (a: SolveArgs) => {
+      if (a.end <= a.start) return 0;
+      const each = perThread(a.k);
+      const n = blocksOf(a.csr, a.start, a.end, a.k >> 1);
+      dispatcher.run(
+        OP_SOLVE,
+        [a.csr.indptr.ptr, a.csr.indices.ptr, a.csr.conf.ptr, a.X.ptr, a.Y.ptr, a.gram.ptr, a.k, 0, 0, a.solver, a.cgSteps],
+        n, use(rowWork(a.csr, a.start, a.end, a.k)), scratchPtr, each,
+      );
+      return sumResults(n, 0);
+    },
+    lossRows: (c: CsrBufs, X, Y, k, start, end) => {
+      if (end <= start) return 0;
+      const n = blocksOf(c, start, end, 1);
+      dispatcher.run(OP_LOSS, [c.indptr.ptr, c.indices.ptr, c.conf.ptr, X.ptr, Y.ptr, k], n, use(rowWork(c, start, end, 1)), 0, 0);
+      return sumResults(n, 0);
+    },
+    residualRows: (c: CsrBufs, X, Y, G, k, start, end, out) => {
+      if (end <= start) return;
+      const each = perThread(k);
+      const n = blocksOf(c, start, end, k >> 1);
+      dispatcher.run(OP_RESIDUAL, [c.indptr.ptr, c.indices.ptr, c.conf.ptr, X.ptr, Y.ptr, G.ptr, k], n, use(rowWork(c, start, end, k)), scratchPtr, each);
+      out[0] += sumResults(n, 0);
+      out[1] += sumResults(n, 1);
+    },
+    scoreRows: (Q, rows, count, Y, n, k, out) => {
+      if (count <= 0) return;
+      const nb = evenBlocks(0, count, dispatcher.bounds());
+      dispatcher.run(OP_SCORE, [Q.ptr, rows.ptr, count, Y.ptr, n, k, out.ptr], nb, use(count * n), 0, 0);
+    },
+    invertRows: (a: InvertArgs) => {
+      if (a.end <= a.start) return 0;
+      const each = perThread(a.k);
+      const n = blocksOf(a.csr, a.start, a.end, a.k);
+      dispatcher.run(
+        OP_INVERT,
+        [a.csr.indptr.ptr, a.csr.indices.ptr, a.csr.conf.ptr, a.Y.ptr, a.gram.ptr, a.k, a.start, a.out.ptr],
+        n, use(rowWork(a.csr, a.start, a.end, a.k * a.k)), scratchPtr, each,
+      );
+      return sumResults(n, 0);
+    },
     shermanMorrison: (Ainv, offset, k, v, vOffset, wt, scratch) =>
       w.shermanMorrison(Ainv.ptr + offset * 4, k, v.ptr + vOffset * 4, wt, scratch.ptr) !== 0,
     symv: (Ainv, offset, k, b, bOffset, out, outOffset) =>

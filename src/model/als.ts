@@ -16,6 +16,7 @@ import {
   type CsrBufs, type F32Buf, type Kernels,
 } from '../kernels/kernels.js';
 import { loadKernels } from '../kernels/select.js';
+import { threadHost } from '../kernels/threads.js';
 import { resolveOptions, OptionError, type AlsOptions } from './options.js';
 import { forget, type ForgetOptions, type ForgetResult, type Pair } from './forget.js';
 
@@ -62,6 +63,9 @@ export interface FitResult {
   seconds: number;
   /** Relative residual of the normal equations at the end of fit (see `certificate`). */
   residual: number;
+  /** Threads the kernels ran on, and why fewer than asked for ('' when all did). */
+  threads: number;
+  threadNote: string;
 }
 
 export interface Certificate {
@@ -138,7 +142,17 @@ export class ALS {
   /** Validates the options and loads the kernel backend. */
   static async create(options: Partial<AlsOptions> = {}): Promise<ALS> {
     const o = resolveOptions(options);
-    return new ALS(await loadKernels(o.backend), o);
+    return new ALS(await loadKernels(o.backend, { threads: o.threads || defaultThreads() }), o);
+  }
+
+  /** Threads the kernels run on (see `threadNote` when fewer than asked for). */
+  get threads(): number {
+    return this.kernels.threads;
+  }
+
+  /** Why fewer threads run than the `threads` option asked for ('' when all do). */
+  get threadNote(): string {
+    return this.kernels.threadNote;
   }
 
   /** The backend actually running: 'wasm' or 'js'. */
@@ -205,7 +219,7 @@ export class ALS {
     if (k > train.cols) {
       throw new OptionError('factors', k, `at most the number of items (${train.cols})`);
     }
-    this.dispose();
+    this.release();
     const kern = this.kernels;
     const conf = confidence ?? new Float32Array(nnz).fill(1 + this.options.alpha);
     const { userCsr, itemCsr } = this.uploadBoth(train.rows, train.cols, train.indptr, train.indices.subarray(0, nnz), conf);
@@ -384,6 +398,8 @@ export class ALS {
       keptIteration,
       seconds: (performance.now() - t0) / 1000,
       residual: this.fitResidual,
+      threads: this.kernels.threads,
+      threadNote: this.kernels.threadNote,
     };
   }
 
@@ -566,8 +582,13 @@ export class ALS {
     this.inverseCache = undefined;
   }
 
-  /** Frees the backend memory held by this model. */
+  /** Frees the backend memory held by this model (it can be fitted again afterwards). */
   dispose(): void {
+    this.release();
+    this.kernels.close();
+  }
+
+  private release(): void {
     this.dropInverseCache();
     const s = this.state;
     if (!s) return;
@@ -585,3 +606,7 @@ function seenSkipper(indices: Int32Array, lo: number, hi: number): (j: number) =
   return (j) => seen.has(j);
 }
 
+/** Every core the platform reports (1 where no worker threads can be started). */
+function defaultThreads(): number {
+  return threadHost()?.cores() ?? 1;
+}

@@ -19,6 +19,11 @@ export interface AlsOptions {
   /** Seeds the factor initialisation. */
   seed: number;
   backend: BackendName;
+  /**
+   * Threads for the row loops (WASM backend; 0 = every core). A run-time setting: results are the
+   * same bits on any number of threads, and it is not saved with the model.
+   */
+  threads: number;
 }
 
 export const DEFAULT_OPTIONS: Readonly<AlsOptions> = Object.freeze({
@@ -30,6 +35,7 @@ export const DEFAULT_OPTIONS: Readonly<AlsOptions> = Object.freeze({
   cgSteps: 3,
   seed: 0,
   backend: 'auto',
+  threads: 0,
 });
 
 /** A bad option value: names the option, the value and what was expected. */
@@ -67,6 +73,7 @@ export function resolveOptions(partial: Partial<AlsOptions> = {}): AlsOptions {
   int('iterations', o.iterations, 0);
   int('cgSteps', o.cgSteps, 1);
   int('seed', o.seed, 0);
+  int('threads', o.threads, 0);
   if (!SOLVERS.includes(o.solver)) throw new OptionError('solver', o.solver, SOLVERS.join(' or '));
   if (!BACKENDS.includes(o.backend)) throw new OptionError('backend', o.backend, BACKENDS.join(', '));
   return o;

@@ -191,8 +191,9 @@ export function decodeModel(input: Uint8Array, source = 'model file'): ModelSnap
 
 /** Serialises a fitted model (factors, ids, training and test interactions, options). */
 export function modelToBytes(model: ALS): Uint8Array {
+  const { threads: _runTime, ...options } = model.options;
   return encodeModel({
-    options: model.options,
+    options: options as AlsOptions,
     users: model.userIds,
     items: model.itemIds,
     userFactors: model.userFactors,
@@ -206,10 +207,11 @@ export function modelToBytes(model: ALS): Uint8Array {
 
 /** Rebuilds a model from `modelToBytes` output; `backend` overrides the saved one. */
 export async function modelFromBytes(
-  bytes: Uint8Array, opts: { backend?: BackendName; source?: string } = {},
+  bytes: Uint8Array, opts: { backend?: BackendName; source?: string; threads?: number } = {},
 ): Promise<ALS> {
   const snap = decodeModel(bytes, opts.source);
-  const model = await ALS.create({ ...snap.options, backend: opts.backend ?? snap.options.backend });
+  // threads is a run-time setting: the caller's (default: every core), never the file's
+  const model = await ALS.create({ ...snap.options, backend: opts.backend ?? snap.options.backend, threads: opts.threads ?? 0 });
   model.setData({ users: snap.users, items: snap.items, train: snap.train, test: snap.test }, snap.confidence);
   model.setFactors(snap.userFactors, snap.itemFactors);
   model.fitResidual = snap.fitResidual;

@@ -30,7 +30,7 @@ export async function saveModel(model: ALS, path: string): Promise<number> {
   return bytes.length;
 }
 
-export async function loadModel(path: string, opts: { backend?: BackendName } = {}): Promise<ALS> {
+export async function loadModel(path: string, opts: { backend?: BackendName; threads?: number } = {}): Promise<ALS> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -40,5 +40,5 @@ export async function loadModel(path: string, opts: { backend?: BackendName } = 
     if (code === 'EISDIR') throw new ModelFileError(`${path}: is a directory, not a model file`);
     throw err;
   }
-  return modelFromBytes(bytes, { backend: opts.backend, source: path });
+  return modelFromBytes(bytes, { backend: opts.backend, threads: opts.threads, source: path });
 }
