@@ -6,41 +6,21 @@
 // which .ci/run installs). playwright-core drives it and never downloads a browser of its own.
 // Without Chromium this test fails (it is never skipped). Set REPORT_SCREENSHOT=/some/file.png to
 // keep a copy of the full-page screenshot for a human to look at.
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inflateSync } from 'node:zlib';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../browser.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runExperiment } from '../../src/audit/experiment.js';
 import { renderReport } from '../../src/audit/report.js';
 import { synthetic } from '../../src/data/synthetic.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const VIEWPORT = { width: 1280, height: 900 };
 // The h2 sections, by the words their headings are expected to keep.
 const EXPECTED_SECTIONS = [/^retrain dynamics/i, /^untrain dynamics/i, /^membership inference/i, /^vulnerability/i, /\bKS\b/, /^summary/i];
-
-const INSTALL_HINT = 'Install the Debian package chromium (apt-get install chromium; .ci/run does this), '
-  + 'or point CHROMIUM_PATH at a Chromium binary.';
-
-async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}. ${INSTALL_HINT}`);
-  try {
-    return await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 60_000,
-      args: [
-        '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync',
-      ],
-    });
-  } catch (e) {
-    throw new Error(`Could not launch Chromium at ${CHROMIUM}: ${(e as Error).message}\n${INSTALL_HINT}`);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // A minimal PNG reader (8-bit greyscale/RGB/RGBA, not interlaced: what Chromium writes), enough to
