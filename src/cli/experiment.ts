@@ -19,7 +19,7 @@ export const EXPERIMENT_HELP = `untrain-als experiment — untrain vs retrain, m
 
 Usage: untrain-als experiment [--data <file>] [--fractions 0.05,0.1,…] [--scenarios uniform[,user,item,popular,recent]]
                               [--runs 5] [--factors 64] [--reg 50] [--alpha 40] [--solver cg|cholesky]
-                              [--iterations 40] [--tol 3e-4] [--max-passes 300] [--out dir] [--json]
+                              [--iterations 40] [--tol 1e-4] [--max-passes 300] [--out dir] [--json]
 
   --data <file>       interactions file (default: the built-in synthetic data); --format as in train
   --fractions <list>  removal fractions (default 0.05 steps up to 0.6)
@@ -28,7 +28,7 @@ Usage: untrain-als experiment [--data <file>] [--fractions 0.05,0.1,…] [--scen
                       (default: uniform; each scenario adds one untrain/retrain/audit per fraction and run)
   --runs <R>          runs (seeds 0..R−1: split, start and removal sets) (default 5)
   --tol <T>           untrain and retrain until the certificate (relative residual of the retrain
-                      objective's normal equations) is at most T (default 3e-4; looser leaves memory)
+                      objective's normal equations) is at most T (default 1e-4; looser leaves memory)
   --max-passes <n>    untrain and retrain passes at most (default 300)
   --out <dir>         where results.json, the CSVs and report.html go (default: ./experiment)
   --json              print the summary JSON object
