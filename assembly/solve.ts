@@ -18,6 +18,47 @@ export function solveRows(
   indptr: usize, indices: usize, conf: usize, x: usize, y: usize, g: usize,
   k: i32, start: i32, end: i32, solver: i32, cgSteps: i32, scratch: usize,
 ): i32 {
+  if (solver == SOLVER_CHOLESKY) return choleskyRows(indptr, indices, conf, x, y, g, k, start, end, scratch);
+  if (k == 64) cgRows64(indptr, indices, conf, x, y, g, start, end, cgSteps, scratch);
+  else if (k == 32) cgRows32(indptr, indices, conf, x, y, g, start, end, cgSteps, scratch);
+  else if (k == 128) cgRows128(indptr, indices, conf, x, y, g, start, end, cgSteps, scratch);
+  else cgRowsAny(indptr, indices, conf, x, y, g, k, start, end, cgSteps, scratch);
+  return 0;
+}
+
+function cgRows32(indptr: usize, indices: usize, conf: usize, x: usize, y: usize, g: usize, start: i32, end: i32, steps: i32, scratch: usize): void {
+  cgRows(indptr, indices, conf, x, y, g, 32, start, end, steps, scratch);
+}
+function cgRows64(indptr: usize, indices: usize, conf: usize, x: usize, y: usize, g: usize, start: i32, end: i32, steps: i32, scratch: usize): void {
+  cgRows(indptr, indices, conf, x, y, g, 64, start, end, steps, scratch);
+}
+function cgRows128(indptr: usize, indices: usize, conf: usize, x: usize, y: usize, g: usize, start: i32, end: i32, steps: i32, scratch: usize): void {
+  cgRows(indptr, indices, conf, x, y, g, 128, start, end, steps, scratch);
+}
+function cgRowsAny(indptr: usize, indices: usize, conf: usize, x: usize, y: usize, g: usize, k: i32, start: i32, end: i32, steps: i32, scratch: usize): void {
+  cgRows(indptr, indices, conf, x, y, g, k, start, end, steps, scratch);
+}
+
+// @ts-ignore: decorator
+@inline function cgRows(
+  indptr: usize, indices: usize, conf: usize, x: usize, y: usize, g: usize, k: i32,
+  start: i32, end: i32, steps: i32, scratch: usize,
+): void {
+  const kb = <usize>k << 2;
+  for (let u = start; u < end; u++) {
+    const ip = indptr + (<usize>u << 2);
+    const lo = load<i32>(ip);
+    const hi = load<i32>(ip, 4);
+    const xr = x + <usize>u * kb;
+    if (lo == hi) memory.fill(xr, 0, kb);
+    else cgRow(indices, conf, lo, hi, xr, y, g, k, steps, scratch);
+  }
+}
+
+function choleskyRows(
+  indptr: usize, indices: usize, conf: usize, x: usize, y: usize, g: usize,
+  k: i32, start: i32, end: i32, scratch: usize,
+): i32 {
   const kb = <usize>k << 2;
   let failed = 0;
   for (let u = start; u < end; u++) {
@@ -25,22 +66,17 @@ export function solveRows(
     const lo = load<i32>(ip);
     const hi = load<i32>(ip, 4);
     const xr = x + <usize>u * kb;
-    if (lo == hi) {
-      memory.fill(xr, 0, kb);
-      continue;
-    }
-    if (solver == SOLVER_CHOLESKY) {
-      if (!choleskyRow(indices, conf, lo, hi, xr, y, g, k, scratch)) failed++;
-    } else {
-      cgRow(indices, conf, lo, hi, xr, y, g, k, cgSteps, scratch);
-    }
+    if (lo == hi) memory.fill(xr, 0, kb);
+    else if (!choleskyRow(indices, conf, lo, hi, xr, y, g, k, scratch)) failed++;
   }
   return failed;
 }
-
 /**
  * out = A v (resid false) or out = b − A v (resid true), A and b of the row [lo, hi).
- * Dense part G v by four rows of G at a time (four accumulators sharing the loads of v).
+ * Dense part G v by four rows of G at a time (four accumulators sharing the loads of v). Sparse
+ * part software-pipelined: the dot products of the next four items are issued before the update
+ * with the current four (whose weights are known), so the latency of one group's reduction
+ * overlaps the other's arithmetic.
  */
 // @ts-ignore: decorator
 @inline function applyRow(
@@ -67,19 +103,31 @@ export function solveRows(
   let n = lo;
   let ip = indices + (<usize>lo << 2);
   let cp = conf + (<usize>lo << 2);
-  for (; n + 4 <= hi; n += 4) {
-    const y0 = y + <usize>load<i32>(ip) * kb;
-    const y1 = y + <usize>load<i32>(ip, 4) * kb;
-    const y2 = y + <usize>load<i32>(ip, 8) * kb;
-    const y3 = y + <usize>load<i32>(ip, 12) * kb;
-    const d = dot4(v, y0, y1, y2, y3, k);
-    const c = v128.load(cp);
-    const cm1 = f32x4.sub(c, one);
-    // A v: (c − 1)(y·v) y;  b − A v: (c − (c − 1)(y·v)) y
-    const w = resid ? f32x4.sub(c, f32x4.mul(cm1, d)) : f32x4.mul(cm1, d);
-    axpy4(out, y0, y1, y2, y3, w, k);
+  if (n + 4 <= hi) {
+    let y0 = y + <usize>load<i32>(ip) * kb;
+    let y1 = y + <usize>load<i32>(ip, 4) * kb;
+    let y2 = y + <usize>load<i32>(ip, 8) * kb;
+    let y3 = y + <usize>load<i32>(ip, 12) * kb;
+    let w = weights(resid, v128.load(cp), dot4(v, y0, y1, y2, y3, k), one);
     ip += 16;
     cp += 16;
+    n += 4;
+    for (; n + 4 <= hi; n += 4) {
+      const z0 = y + <usize>load<i32>(ip) * kb;
+      const z1 = y + <usize>load<i32>(ip, 4) * kb;
+      const z2 = y + <usize>load<i32>(ip, 8) * kb;
+      const z3 = y + <usize>load<i32>(ip, 12) * kb;
+      const d = dot4(v, z0, z1, z2, z3, k);
+      axpy4(out, y0, y1, y2, y3, w, k);
+      w = weights(resid, v128.load(cp), d, one);
+      y0 = z0;
+      y1 = z1;
+      y2 = z2;
+      y3 = z3;
+      ip += 16;
+      cp += 16;
+    }
+    axpy4(out, y0, y1, y2, y3, w, k);
   }
   for (; n < hi; n++) {
     const yr = y + <usize>load<i32>(ip) * kb;
@@ -91,8 +139,16 @@ export function solveRows(
   }
 }
 
+/** A v: (c − 1)(y·v) per item; b − A v: c − (c − 1)(y·v). */
+// @ts-ignore: decorator
+@inline function weights(resid: bool, c: v128, d: v128, one: v128): v128 {
+  const cm1 = f32x4.sub(c, one);
+  return resid ? f32x4.sub(c, f32x4.mul(cm1, d)) : f32x4.mul(cm1, d);
+}
+
 /** cgSteps CG steps on row x (scratch: r, p, Ap, k floats each). */
-function cgRow(
+// @ts-ignore: decorator
+@inline function cgRow(
   indices: usize, conf: usize, lo: i32, hi: i32, x: usize, y: usize, g: usize, k: i32,
   steps: i32, scratch: usize,
 ): void {
@@ -103,9 +159,8 @@ function cgRow(
   applyRow(true, indices, conf, lo, hi, x, R, y, g, k);
   let rsold = dot(R, R, k);
   memory.copy(P, R, kb);
-  if (rsold < TINY) return;
   const k4 = <usize>(k & ~3) << 2;
-  for (let it = 0; it < steps; it++) {
+  for (let it = rsold < TINY ? steps : 0; it < steps; it++) {
     applyRow(false, indices, conf, lo, hi, P, AP, y, g, k);
     const alpha = rsold / dot(P, AP, k);
     // x += α p; r −= α Ap; rsnew = r·r
@@ -138,10 +193,9 @@ function cgRow(
 }
 
 /**
- * Exact solve of row x (scratch: A k² floats, then b k floats). A = G + Σ (c − 1) y yᵀ is built in
- * its lower triangle: register tiles of 4 rows × 8 (or 4) columns accumulate the row's weighted
- * outer products over all its items, then are added to the copy of G (the tiles on the diagonal
- * also write a few harmless values above it). False, x untouched, if A is not positive definite.
+ * Exact solve of row x (scratch: A, k² floats, then 4k + 4 floats that the build and the
+ * factorisation use as temporary space and that hold b = Σ c y afterwards). False, x untouched, if
+ * A is not positive definite.
  */
 function choleskyRow(
   indices: usize, conf: usize, lo: i32, hi: i32, x: usize, y: usize, g: usize, k: i32,
@@ -151,13 +205,12 @@ function choleskyRow(
   const A = scratch;
   const b = A + <usize>k * kb;
   buildNormal(indices, conf, lo, hi, y, g, k, A);
-  const ip0 = indices + (<usize>lo << 2);
-  const cp0 = conf + (<usize>lo << 2);
+  if (!cholesky(A, k)) return false;
   // b = Σ c y
   memory.fill(b, 0, kb);
   let n = lo;
-  let ip = ip0;
-  let cp = cp0;
+  let ip = indices + (<usize>lo << 2);
+  let cp = conf + (<usize>lo << 2);
   for (; n + 4 <= hi; n += 4) {
     axpy4(
       b, y + <usize>load<i32>(ip) * kb, y + <usize>load<i32>(ip, 4) * kb,
@@ -171,7 +224,6 @@ function choleskyRow(
     ip += 4;
     cp += 4;
   }
-  if (!cholesky(A, k)) return false;
   choleskySolve(A, k, b);
   memory.copy(x, b, kb);
   return true;
