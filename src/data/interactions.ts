@@ -369,34 +369,45 @@ export function holdoutSplit(csr: Csr, fraction: number, seed: number): { train:
   }
   const total = nnz(csr);
   const m = Math.round(fraction * total);
-  const picked = sampleWithoutReplacement(total, m, new Rng(seed));
-  const inTest = new Uint8Array(total);
-  for (let j = 0; j < m; j++) inTest[picked[j]!] = 1;
-  return { train: selectEntries(csr, inTest, 0, total - m), test: selectEntries(csr, inTest, 1, m) };
+  return splitEntries(csr, sampleWithoutReplacement(total, m, new Rng(seed)));
 }
 
-/** The sub-matrix of the entries p with mask[p] === want (count of them given). */
-function selectEntries(csr: Csr, mask: Uint8Array, want: number, count: number): Csr {
+/** The entries at `picked` (ascending positions) as `test`, the others as `train`, in one pass. */
+function splitEntries(csr: Csr, picked: Int32Array): { train: Csr; test: Csr } {
   const { rows, cols, indptr, indices, values, timestamps } = csr;
-  const ptr = new Int32Array(rows + 1);
-  const ind = new Int32Array(count);
-  const val = new Float32Array(count);
-  const ts = timestamps ? new Float64Array(count) : undefined;
-  let w = 0;
+  const total = indptr[rows]!;
+  const m = picked.length;
+  const make = (count: number): Csr => {
+    const out: Csr = { rows, cols, indptr: new Int32Array(rows + 1), indices: new Int32Array(count), values: new Float32Array(count) };
+    if (timestamps) out.timestamps = new Float64Array(count);
+    return out;
+  };
+  const train = make(total - m);
+  const test = make(m);
+  const trInd = train.indices, trVal = train.values, trTs = train.timestamps;
+  const teInd = test.indices, teVal = test.values, teTs = test.timestamps;
+  let a = 0, b = 0;
+  let next = m > 0 ? picked[0]! : total;
   for (let i = 0; i < rows; i++) {
     const end = indptr[i + 1]!;
     for (let p = indptr[i]!; p < end; p++) {
-      if (mask[p] !== want) continue;
-      ind[w] = indices[p]!;
-      val[w] = values[p]!;
-      if (ts) ts[w] = timestamps![p]!;
-      w++;
+      if (p === next) {
+        teInd[b] = indices[p]!;
+        teVal[b] = values[p]!;
+        if (teTs) teTs[b] = timestamps![p]!;
+        b++;
+        next = b < m ? picked[b]! : total;
+      } else {
+        trInd[a] = indices[p]!;
+        trVal[a] = values[p]!;
+        if (trTs) trTs[a] = timestamps![p]!;
+        a++;
+      }
     }
-    ptr[i + 1] = w;
+    train.indptr[i + 1] = a;
+    test.indptr[i + 1] = b;
   }
-  const out: Csr = { rows, cols, indptr: ptr, indices: ind, values: val };
-  if (ts) out.timestamps = ts;
-  return out;
+  return { train, test };
 }
 
 /**

@@ -20,10 +20,11 @@
 //                     the total exactly), w_u ~ Lomax (Pareto II) with tail index 2, a power law;
 //                     s chosen so that Σ n_u = interactions; cap = items/2 (items if needed).
 //   timestamps        each user starts at a uniform second of 2020 and moves 1..3600 s forward per
-//                     draw, so timestamps increase with the draw order of each user.
+//                     draw, so timestamps increase with the draw order of each user. (`timestamps:
+//                     false` leaves them out, 8 bytes per pair, with the same pairs.)
 // Sampling uses Walker/Vose alias tables, so the cost is O(interactions + rank · items + users ·
-// rank) time and the output plus O(rank · items) memory. Deterministic for a given seed: all
-// randomness comes from Rng(seed) in a fixed order (Math.exp/log feed the tables; engines that
+// rank) time and the output plus O(rank · items) memory: 12 bytes per pair (item, value), 20 with
+// timestamps. Deterministic for a given seed: all randomness comes from Rng(seed) in a fixed order (Math.exp/log feed the tables; engines that
 // agree on those, such as V8 everywhere, give bit-identical data).
 
 import { DataError } from './errors.js';
@@ -53,6 +54,11 @@ export interface SyntheticOptions {
   itemSpread?: number;
   /** σ_user: spread of the user mixtures θ_u = softmax(σ_user · g_u). Default 5. */
   userSpread?: number;
+  /**
+   * Also return the timestamps (8 bytes per pair). Default true. With false the pairs are the same
+   * (the same random numbers are drawn), `csr.timestamps` and `timestamps` are left out.
+   */
+  timestamps?: boolean;
 }
 
 /** The parameters the data were drawn from (see the file comment). */
@@ -78,6 +84,7 @@ const YEAR_2020 = 1577836800;
 /** Users with more than items / HEAVY_FRACTION interactions are sampled by Efraimidis–Spirakis. */
 const HEAVY_FRACTION = 8;
 const SECONDS_PER_YEAR = 366 * 86400;
+const TWO_32 = 4294967296;
 
 export function synthetic(opts: SyntheticOptions = {}): SyntheticData {
   const U = opts.users ?? 2000;
@@ -91,6 +98,7 @@ export function synthetic(opts: SyntheticOptions = {}): SyntheticData {
   const minPer = opts.minPerUser ?? 5;
   const itemSpread = opts.itemSpread ?? 3;
   const userSpread = opts.userSpread ?? 5;
+  const withTimes = opts.timestamps ?? true;
 
   const bad = (what: string, expected: string): never => {
     throw new DataError(`synthetic: ${what}`, { expected });
@@ -167,12 +175,16 @@ export function synthetic(opts: SyntheticOptions = {}): SyntheticData {
   const indptr = new Int32Array(U + 1);
   for (let u = 0; u < U; u++) indptr[u + 1] = indptr[u]! + counts[u]!;
   const indices = new Int32Array(N);
-  const timestamps = new Float64Array(N);
+  const timestamps = withTimes ? new Float64Array(N) : undefined;
   let maxCount = 0;
   for (let u = 0; u < U; u++) if (counts[u]! > maxCount) maxCount = counts[u]!;
   const drawn = new Int32Array(maxCount);
-  const times = new Float64Array(maxCount);
-  const keys = new Float64Array(maxCount);
+  const times = new Float64Array(timestamps ? maxCount : 0);
+  const keys = new Float64Array(timestamps ? maxCount : 0);
+  // Rng.int(n) draws u32 values until one is below q·n (q = ⌊2³² / n⌋) and returns ⌊value / q⌋
+  const slotQ = Math.floor(TWO_32 / I);
+  const slotLimit = slotQ * I;
+  const hourLimit = Math.floor(TWO_32 / 3600) * 3600;
   const cum = new Float64Array(R);
   const mark = new Int32Array(I).fill(-1);
   let heavy: { w: Float64Array; key: Float64Array; sorted: Float64Array } | undefined;
@@ -208,15 +220,22 @@ export function synthetic(opts: SyntheticOptions = {}): SyntheticData {
     } else {
       const limit = 20 * n + 100;
       for (let attempt = 0; got < n && attempt < limit; attempt++) {
-        let item: number;
+        let t: AliasTable;
         if (noise > 0 && rng.next() < noise) {
-          item = draw(popTable, rng);
+          t = popTable;
         } else {
           const x = rng.next() * c;
           let z = 0;
           while (z < R - 1 && cum[z]! <= x) z++;
-          item = draw(topicTables[z]!, rng);
+          t = topicTables[z]!;
         }
+        // draw(t, rng), inlined: a uniform slot (Rng.int(I) with its constants precomputed), then
+        // the slot's item or its alias
+        let r = rng.u32();
+        while (r >= slotLimit) r = rng.u32();
+        const j = Math.floor(r / slotQ);
+        const slots = t.slots;
+        const item = rng.u32() / TWO_32 < slots[2 * j]! ? j : slots[2 * j + 1]!;
         if (mark[item] === u) continue;
         mark[item] = u;
         drawn[got++] = item;
@@ -232,24 +251,36 @@ export function synthetic(opts: SyntheticOptions = {}): SyntheticData {
       }
     }
     // Timestamps in draw order, then sort the row by item keeping each item's timestamp.
-    let t = YEAR_2020 + rng.int(SECONDS_PER_YEAR);
-    for (let k = 0; k < n; k++) {
-      t += 1 + rng.int(3600);
-      times[k] = t;
-      keys[k] = drawn[k]! * n + k;
-    }
-    const sorted = keys.subarray(0, n).sort();
     const base = indptr[u]!;
-    for (let k = 0; k < n; k++) {
-      const key = sorted[k]!;
-      const item = Math.floor(key / n);
-      indices[base + k] = item;
-      timestamps[base + k] = times[key - item * n]!;
+    let t = YEAR_2020 + rng.int(SECONDS_PER_YEAR);
+    if (timestamps) {
+      for (let k = 0; k < n; k++) {
+        t += 1 + rng.int(3600);
+        times[k] = t;
+        keys[k] = drawn[k]! * n + k;
+      }
+      const sorted = keys.subarray(0, n).sort();
+      for (let k = 0; k < n; k++) {
+        const key = sorted[k]!;
+        const item = Math.floor(key / n);
+        indices[base + k] = item;
+        timestamps[base + k] = times[key - item * n]!;
+      }
+    } else {
+      // the same draws, so that the pairs do not depend on the option
+      for (let k = 0; k < n; k++) {
+        let r = rng.u32();
+        while (r >= hourLimit) r = rng.u32();
+      }
+      const row = indices.subarray(base, base + n);
+      row.set(drawn.subarray(0, n));
+      row.sort();
     }
   }
 
   const values = new Float32Array(N).fill(1);
-  const csr: Csr = { rows: U, cols: I, indptr, indices, values, timestamps };
+  const csr: Csr = { rows: U, cols: I, indptr, indices, values };
+  if (timestamps) csr.timestamps = timestamps;
   const users = new IdMap(decimalIds(U));
   const items = new IdMap(decimalIds(I));
   const truth: SyntheticTruth = {
@@ -264,7 +295,9 @@ export function synthetic(opts: SyntheticOptions = {}): SyntheticData {
       return (1 - noise) * s + noise * pop[item]!;
     },
   };
-  return { users, items, csr, timestamps, truth };
+  const out: SyntheticData = { users, items, csr, truth };
+  if (timestamps) out.timestamps = timestamps;
+  return out;
 }
 
 function decimalIds(n: number): string[] {
@@ -361,9 +394,4 @@ function aliasTable(p: ArrayLike<number>): AliasTable {
     slots[2 * s + 1] = s;
   }
   return { n, slots };
-}
-
-function draw(t: AliasTable, rng: Rng): number {
-  const j = rng.int(t.n);
-  return rng.next() < t.slots[2 * j]! ? j : t.slots[2 * j + 1]!;
 }

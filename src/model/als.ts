@@ -5,7 +5,7 @@
 // Loss (over ALL user–item pairs, computed sparsely):
 //   L(X, Y) = Σ_{u,i} c_ui (p_ui − x_u·y_i)² + λ(‖X‖² + ‖Y‖²)
 // with p = 1, c = 1 + α for a stored pair and p = 0, c = 1 for every other pair.
-import { transpose, type IdMap } from '../data/interactions.js';
+import type { IdMap } from '../data/interactions.js';
 import { Rng } from '../data/random.js';
 import { heldOutAuc, type AucResult } from '../eval/auc.js';
 import { rankingMetricsAtK, type RankingMetrics } from '../eval/ranking.js';
@@ -13,7 +13,7 @@ import type { SparseRows, UserScorer } from '../eval/scorer.js';
 import { topN } from '../eval/topn.js';
 import {
   SOLVER_CG, SOLVER_CHOLESKY, solveScratchFloats, freeCsr,
-  type CsrBufs, type F32Buf, type Kernels,
+  type CsrBufs, type F32Buf, type I32Buf, type Kernels,
 } from '../kernels/kernels.js';
 import { loadKernels } from '../kernels/select.js';
 import { threadHost } from '../kernels/threads.js';
@@ -206,7 +206,8 @@ export class ALS {
 
   /**
    * Loads interactions into backend memory (CSR by user and by item, confidence 1 + α) and
-   * allocates the factors. Used by `fit` and by model loading.
+   * allocates the factors. Used by `fit` and by model loading. The pairs are copied once, straight
+   * into backend memory; the item side is transposed there (no intermediate copies in JS).
    */
   setData(data: TrainingData, confidence?: Float32Array): void {
     const { train } = data;
@@ -221,7 +222,7 @@ export class ALS {
     }
     this.release();
     const kern = this.kernels;
-    const conf = confidence ?? new Float32Array(nnz).fill(1 + this.options.alpha);
+    const conf = confidence ?? 1 + this.options.alpha;
     const { userCsr, itemCsr } = this.uploadBoth(train.rows, train.cols, train.indptr, train.indices.subarray(0, nnz), conf);
     this.state = {
       users: data.users,
@@ -236,22 +237,58 @@ export class ALS {
     };
   }
 
-  /** CSR by user and by item (the transpose) in backend memory. */
-  uploadBoth(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, conf: Float32Array): { userCsr: CsrBufs; itemCsr: CsrBufs } {
+  /**
+   * CSR by user and by item (the transpose) in backend memory. `conf`: the confidence of each
+   * pair, or one confidence for all of them.
+   */
+  uploadBoth(
+    rows: number, cols: number, indptr: Int32Array, indices: Int32Array, conf: Float32Array | number,
+  ): { userCsr: CsrBufs; itemCsr: CsrBufs } {
     const userCsr = this.upload(rows, cols, indptr, indices, conf);
-    const t = transpose({ rows, cols, indptr, indices, values: conf });
-    const itemCsr = this.upload(cols, rows, t.indptr, t.indices, t.values);
-    return { userCsr, itemCsr };
+    try {
+      return { userCsr, itemCsr: this.transposeInBackend(userCsr) };
+    } catch (err) {
+      freeCsr(this.kernels, userCsr);
+      throw err;
+    }
   }
 
-  /** Replaces the training interactions (same users and items), keeping the factors. */
+  /**
+   * Replaces the training interactions (same users and items), keeping the factors. When the new
+   * interactions are no more than the old ones (forgetting), the old buffers are freed first so
+   * that the new ones take their place: backend memory holds one copy of the interactions, never
+   * two. Arrays that are views of the old buffers are copied before those are freed.
+   */
   replaceInteractions(indptr: Int32Array, indices: Int32Array, conf: Float32Array): void {
     const s = this.s;
-    const fresh = this.uploadBoth(s.userCsr.rows, s.userCsr.cols, indptr, indices, conf);
-    freeCsr(this.kernels, s.userCsr);
-    freeCsr(this.kernels, s.itemCsr);
-    s.userCsr = fresh.userCsr;
-    s.itemCsr = fresh.itemCsr;
+    const kern = this.kernels;
+    const old = [s.userCsr, s.itemCsr];
+    const shrinks = indptr[s.userCsr.rows] <= s.userCsr.indices.length && indices.length <= s.userCsr.indices.length
+      && conf.length <= s.userCsr.conf.length;
+    if (!shrinks) {
+      const fresh = this.uploadBoth(s.userCsr.rows, s.userCsr.cols, indptr, indices, conf);
+      for (const c of old) freeCsr(kern, c);
+      s.userCsr = fresh.userCsr;
+      s.itemCsr = fresh.itemCsr;
+      return;
+    }
+    const bufs = old.flatMap((c) => [c.indptr.view, c.indices.view, c.conf.view]);
+    const own = <T extends Int32Array | Float32Array>(a: T): T => (bufs.some((b) => overlaps(a, b)) ? (a.slice() as T) : a);
+    indptr = own(indptr);
+    indices = own(indices);
+    conf = own(conf);
+    const { rows, cols } = s.userCsr;
+    for (const c of old.reverse()) freeCsr(kern, c);
+    try {
+      const fresh = this.uploadBoth(rows, cols, indptr, indices, conf);
+      s.userCsr = fresh.userCsr;
+      s.itemCsr = fresh.itemCsr;
+    } catch (err) {
+      // only when backend memory cannot hold what it held a moment ago: the model has no data now
+      for (const b of [s.scratch, s.gram, s.Y, s.X]) kern.free(b);
+      this.state = undefined;
+      throw err;
+    }
   }
 
   /** The buffers in backend memory. For forgetting; not a stable public API. */
@@ -259,15 +296,59 @@ export class ALS {
     return this.s;
   }
 
-  private upload(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, conf: Float32Array): CsrBufs {
+  private upload(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, conf: Float32Array | number): CsrBufs {
     const kern = this.kernels;
+    const n = indices.length;
     const p = kern.i32(rows + 1);
-    const ix = kern.i32(indices.length);
-    const c = kern.f32(conf.length);
+    const ix = kern.i32(n);
+    const c = kern.f32(typeof conf === 'number' ? n : conf.length);
     p.view.set(indptr.subarray(0, rows + 1));
     ix.view.set(indices);
-    c.view.set(conf);
+    if (typeof conf === 'number') c.view.fill(conf);
+    else c.view.set(conf);
     return { rows, cols, indptr: p, indices: ix, conf: c };
+  }
+
+  /**
+   * The transpose of a CSR in backend memory, built there: rows and cols swap, each new row's
+   * indices ascending, confidences travel with their pairs (as `transpose` in data/interactions).
+   */
+  private transposeInBackend(csr: CsrBufs): CsrBufs {
+    const kern = this.kernels;
+    const { rows, cols } = csr;
+    const nnz = csr.indptr.view[rows];
+    const tp = kern.i32(cols + 1);
+    let ti: I32Buf | undefined;
+    let tc: F32Buf | undefined;
+    try {
+      ti = kern.i32(nnz);
+      tc = kern.f32(nnz);
+    } catch (err) {
+      if (ti) kern.free(ti);
+      kern.free(tp);
+      throw err;
+    }
+    // views after the last allocation (growing the memory may replace its buffer)
+    const indptr = csr.indptr.view;
+    const indices = csr.indices.view;
+    const conf = csr.conf.view;
+    const ptr = tp.view;
+    const ind = ti!.view;
+    const cf = tc!.view;
+    // (kern.i32 promises zeros, but the WASM heap hands out space given back to its top unzeroed)
+    ptr.fill(0);
+    for (let p = 0; p < nnz; p++) ptr[indices[p] + 1]++;
+    for (let j = 0; j < cols; j++) ptr[j + 1] += ptr[j];
+    const next = ptr.slice(0, cols);
+    for (let i = 0; i < rows; i++) {
+      const end = indptr[i + 1];
+      for (let p = indptr[i]; p < end; p++) {
+        const q = next[indices[p]]++;
+        ind[q] = i;
+        cf[q] = conf[p];
+      }
+    }
+    return { rows: cols, cols: rows, indptr: tp, indices: ti!, conf: tc! };
   }
 
   /** Seeded zero-mean start, N(0, 0.01²): an all-positive start makes float32 CG cancel badly. */
@@ -598,6 +679,11 @@ export class ALS {
     freeCsr(kern, s.userCsr);
     this.state = undefined;
   }
+}
+
+/** True when two typed arrays share bytes of the same buffer. */
+function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
 function seenSkipper(indices: Int32Array, lo: number, hi: number): (j: number) => boolean {

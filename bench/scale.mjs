@@ -1,0 +1,226 @@
+#!/usr/bin/env node
+// Scale: a synthetic data set shaped like MovieLens 20M (138,493 users, 26,744 items, 20,000,263
+// interactions, power-law popularity and activity), generated on the fly; fit a few ALS passes,
+// forget 0.1% of the training pairs, evaluate the held-out AUC; seconds per pass and memory
+// (peak resident set, WebAssembly memory, bytes per interaction). Needs `npm run build` first.
+//
+//   node bench/scale.mjs [--users 138493] [--items 26744] [--interactions 20000263] [--factors 64]
+//                        [--threads 2] [--passes 3] [--holdout 10000] [--forget 0.001] [--json]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ALS, Rng, prepareDataset, synthetic, shutdownThreads } from '../dist/index.node.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const HELP = `node bench/scale.mjs [options]
+
+Generates an ML-20M-shaped synthetic data set, fits ALS, forgets 0.1% of the training pairs and
+evaluates the held-out AUC, reporting seconds per pass and memory (peak RSS, WebAssembly memory).
+
+  --users <n>          users (default 138493, as ML-20M)
+  --items <n>          items (default 26744)
+  --interactions <n>   interactions (default 20000263)
+  --rank <n>           topics of the generator (default 8)
+  --seed <n>           generator, split and forget-sample seed (default 1)
+  --timestamps         also generate timestamps (8 bytes per pair that nothing here uses)
+  --factors <k>        latent factors (default 64)
+  --solver <s>         cg | cholesky (default cg, 3 steps)
+  --threads <n>        kernel threads, 0 = every core (default 2)
+  --passes <n>         ALS passes of the fit (default 3)
+  --holdout <x>        held-out pairs: a fraction (< 1) or a count (≥ 1) (default 10000; a 1%
+                       hold-out of 20M is 200k pairs and its exact AUC scores ~85k users × all items)
+  --forget <f>         fraction of the training pairs to forget, uniform, seeded (default 0.001)
+  --forget-tol <t>     untrain until the certificate is ≤ t (default: the residual the fit ended with)
+  --forget-passes <n>  at most this many untrain passes (default 10)
+  --out <file>         JSON output (default bench/results/scale.json)
+  --json               print the JSON instead of the summary
+  --help               this text
+`;
+const { values: v } = parseArgs({
+  options: {
+    users: { type: 'string' }, items: { type: 'string' }, interactions: { type: 'string' }, rank: { type: 'string' },
+    seed: { type: 'string' }, factors: { type: 'string' }, solver: { type: 'string' }, threads: { type: 'string' },
+    passes: { type: 'string' }, holdout: { type: 'string' }, forget: { type: 'string' }, 'forget-tol': { type: 'string' },
+    'forget-passes': { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
+    timestamps: { type: 'boolean' },
+  },
+});
+if (v.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+const num = (name, d) => {
+  const x = Number(v[name] ?? d);
+  if (!Number.isFinite(x)) {
+    process.stderr.write(`--${name}: ${v[name]} is not a number\n`);
+    process.exit(2);
+  }
+  return x;
+};
+const cfg = {
+  users: num('users', 138493),
+  items: num('items', 26744),
+  interactions: num('interactions', 20000263),
+  rank: num('rank', 8),
+  seed: num('seed', 1),
+  timestamps: v.timestamps ?? false,
+  factors: num('factors', 64),
+  solver: v.solver ?? 'cg',
+  threads: num('threads', 2),
+  passes: num('passes', 3),
+  holdout: num('holdout', 10000),
+  forget: num('forget', 0.001),
+  forgetTol: v['forget-tol'] !== undefined ? num('forget-tol') : null,
+  forgetPasses: num('forget-passes', 10),
+};
+const outFile = v.out ?? join(here, 'results/scale.json');
+const log = (s) => (v.json ? process.stderr : process.stdout).write(s + '\n');
+const MiB = 2 ** 20;
+
+/** Memory now, and the peak resident set so far (process.resourceUsage().maxRSS is in KiB). */
+function memory() {
+  const m = process.memoryUsage();
+  return {
+    rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers,
+    maxRss: process.resourceUsage().maxRSS * 1024,
+  };
+}
+const phases = [];
+let tPhase = performance.now();
+function phase(name, extra = {}) {
+  const seconds = (performance.now() - tPhase) / 1000;
+  const m = memory();
+  phases.push({ phase: name, seconds, ...m, ...extra });
+  log(`${name.padEnd(9)} ${seconds.toFixed(2).padStart(7)} s   rss ${(m.rss / MiB).toFixed(0).padStart(5)} MiB   ` +
+    `max rss ${(m.maxRss / MiB).toFixed(0).padStart(5)} MiB   heap ${(m.heapUsed / MiB).toFixed(0).padStart(4)} MiB   ` +
+    `array buffers ${(m.arrayBuffers / MiB).toFixed(0).padStart(5)} MiB`);
+  tPhase = performance.now();
+  return seconds;
+}
+phase('start');
+
+// 1. Generate.
+let data = synthetic({
+  users: cfg.users, items: cfg.items, interactions: cfg.interactions, rank: cfg.rank, seed: cfg.seed, timestamps: cfg.timestamps,
+});
+const interactions = data.csr.indptr[data.csr.rows];
+const generateSeconds = phase('generate');
+
+// 2. Prepare: id maps as they are, a seeded hold-out.
+const holdout = cfg.holdout >= 1 ? cfg.holdout / interactions : cfg.holdout;
+let ds = prepareDataset(data, { holdout, seed: cfg.seed });
+data = undefined; // the full matrix is not needed any more
+const test = ds.test;
+const heldOut = test ? test.indptr[test.rows] : 0;
+const prepareSeconds = phase('prepare');
+
+// 3. Fit. The test set is not given to fit (it would compute the AUC after every pass); it is
+// evaluated once at the end.
+const model = await ALS.create({
+  factors: cfg.factors, solver: cfg.solver, threads: cfg.threads, iterations: cfg.passes,
+  regularization: 50, alpha: 40, cgSteps: 3, seed: 0,
+});
+const fit = await model.fit({ users: ds.users, items: ds.items, train: ds.train }, {
+  onIteration: (r) => log(`  pass ${r.iteration}: ${r.seconds.toFixed(2)} s, loss ${r.loss.toExponential(4)}`),
+});
+ds = undefined; // the model holds its own copy of the training pairs
+const passSeconds = fit.iterations.map((r) => r.seconds);
+const fitSeconds = phase('fit');
+const train = interactions - heldOut;
+
+// 4. Forget a uniform, seeded sample of the training pairs (positions drawn by Floyd's algorithm).
+const tr = model.trainRows;
+const m = Math.max(1, Math.round(cfg.forget * train));
+const rng = new Rng(cfg.seed + 1000);
+const chosen = new Set();
+for (let j = train - m; j < train; j++) {
+  const t = rng.int(j + 1);
+  chosen.add(chosen.has(t) ? j : t);
+}
+const positions = Int32Array.from(chosen).sort();
+const pairs = [];
+{
+  let u = 0;
+  for (const p of positions) {
+    while (tr.indptr[u + 1] <= p) u++;
+    pairs.push([model.userIds.id(u), model.itemIds.id(tr.indices[p])]);
+  }
+}
+const tol = cfg.forgetTol ?? model.fitResidual;
+const fr = model.forget(pairs, { tol, maxPasses: cfg.forgetPasses });
+log(`  forgot ${fr.forgotten} pairs: instant step ${fr.instantSeconds.toFixed(2)} s, ${fr.passes} passes, certificate ` +
+  `${fr.certificateBefore.toExponential(2)} → ${fr.certificateInstant.toExponential(2)} → ${fr.certificateAfter.toExponential(2)} (tol ${tol.toExponential(2)})`);
+phase('forget');
+
+// 5. Evaluate.
+const auc = heldOut > 0 ? model.auc(test) : null;
+const aucSeconds = phase('auc');
+
+// 6. Memory.
+const wasm = model.backend === 'wasm';
+const s = model.internals;
+const bufBytes = (b) => b.length * 4;
+const wasmInUse = [s.userCsr.indptr, s.userCsr.indices, s.userCsr.conf, s.itemCsr.indptr, s.itemCsr.indices, s.itemCsr.conf,
+  s.X, s.Y, s.gram, s.scratch].reduce((a, b) => a + bufBytes(b), 0);
+const wasmMemoryBytes = wasm ? model.userFactors.buffer.byteLength : 0;
+const end = memory();
+const mean = (a) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
+const result = {
+  benchmark: 'ML-20M-shaped synthetic data: fit, forget, AUC',
+  node: process.version,
+  date: new Date().toISOString(),
+  config: cfg,
+  command: `node bench/scale.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+  users: model.nUsers,
+  items: model.nItems,
+  interactions,
+  train,
+  heldOut,
+  backend: model.backend,
+  threads: model.threads,
+  threadNote: model.threadNote,
+  generateSeconds,
+  prepareSeconds,
+  fitSeconds,
+  passSeconds,
+  secondsPerPass: mean(passSeconds),
+  fitResidual: model.fitResidual,
+  forget: {
+    requested: pairs.length, forgotten: fr.forgotten, tol, maxPasses: cfg.forgetPasses, passes: fr.passes,
+    seconds: fr.seconds, instantSeconds: fr.instantSeconds, passSeconds: fr.curve.map((c) => c.seconds),
+    certificateBefore: fr.certificateBefore, certificateInstant: fr.certificateInstant, certificateAfter: fr.certificateAfter,
+  },
+  auc: auc && { ...auc, seconds: aucSeconds },
+  memory: {
+    maxRss: end.maxRss,
+    rss: end.rss,
+    heapUsed: end.heapUsed,
+    arrayBuffers: end.arrayBuffers,
+    wasmMemoryBytes,
+    wasmInUseBytes: wasmInUse,
+    wasmBytesPerInteraction: wasmMemoryBytes / interactions,
+    maxRssBytesPerInteraction: end.maxRss / interactions,
+  },
+  phases,
+};
+mkdirSync(dirname(outFile), { recursive: true });
+writeFileSync(outFile, JSON.stringify(result, null, 2) + '\n');
+if (v.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+else {
+  const f = (x, d = 2) => x.toFixed(d);
+  log(`\n${result.users} users, ${result.items} items, ${interactions} interactions (${heldOut} held out), k ${cfg.factors} ${cfg.solver}, ` +
+    `${model.backend} on ${model.threads} thread${model.threads > 1 ? 's' : ''}${model.threadNote ? ` (${model.threadNote})` : ''}`);
+  log(`seconds per pass   ${f(result.secondsPerPass)}  (${passSeconds.map((x) => f(x)).join(', ')})`);
+  log(`generate / prepare ${f(generateSeconds)} / ${f(prepareSeconds)} s`);
+  log(`forget             ${fr.forgotten} pairs in ${f(fr.seconds)} s: instant ${f(fr.instantSeconds)} s + ${fr.passes} passes ` +
+    `(tol ${tol.toExponential(2)}: certificate ${fr.certificateAfter.toExponential(2)})`);
+  if (auc) log(`AUC                ${f(auc.auc, 4)} over ${auc.pairs} pairs of ${auc.users} users in ${f(aucSeconds)} s`);
+  log(`max RSS            ${f(end.maxRss / MiB, 0)} MiB = ${f(end.maxRss / interactions, 1)} B per interaction`);
+  log(`WASM memory        ${f(wasmMemoryBytes / MiB, 0)} MiB = ${f(wasmMemoryBytes / interactions, 1)} B per interaction ` +
+    `(in use by the model ${f(wasmInUse / MiB, 0)} MiB)`);
+  log(`JS heap in use     ${f(end.heapUsed / MiB, 0)} MiB`);
+  log(`wrote ${outFile}`);
+}
+model.dispose();
+shutdownThreads();
