@@ -105,6 +105,8 @@ let data = synthetic({
   users: cfg.users, items: cfg.items, interactions: cfg.interactions, rank: cfg.rank, seed: cfg.seed, timestamps: cfg.timestamps,
 });
 const interactions = data.csr.indptr[data.csr.rows];
+const csrBytes = (c) => c.indptr.byteLength + c.indices.byteLength + c.values.byteLength + (c.timestamps?.byteLength ?? 0);
+const generatedBytes = csrBytes(data.csr);
 const generateSeconds = phase('generate');
 
 // 2. Prepare: id maps as they are, a seeded hold-out.
@@ -113,19 +115,33 @@ let ds = prepareDataset(data, { holdout, seed: cfg.seed });
 data = undefined; // the full matrix is not needed any more
 const test = ds.test;
 const heldOut = test ? test.indptr[test.rows] : 0;
+const trainJsBytes = csrBytes(ds.train);
 const prepareSeconds = phase('prepare');
 
-// 3. Fit. The test set is not given to fit (it would compute the AUC after every pass); it is
-// evaluated once at the end.
+// 3. Fit: fit() with no passes loads the data and draws the seeded start, then the passes are run
+// and timed one by one (wall clock, and CPU time of all threads: the machine may be shared). The
+// test set is not given to fit (it would compute the AUC after every pass); it is evaluated once.
 const model = await ALS.create({
-  factors: cfg.factors, solver: cfg.solver, threads: cfg.threads, iterations: cfg.passes,
+  factors: cfg.factors, solver: cfg.solver, threads: cfg.threads, iterations: 0,
   regularization: 50, alpha: 40, cgSteps: 3, seed: 0,
 });
-const fit = await model.fit({ users: ds.users, items: ds.items, train: ds.train }, {
-  onIteration: (r) => log(`  pass ${r.iteration}: ${r.seconds.toFixed(2)} s, loss ${r.loss.toExponential(4)}`),
-});
+await model.fit({ users: ds.users, items: ds.items, train: ds.train });
 ds = undefined; // the model holds its own copy of the training pairs
-const passSeconds = fit.iterations.map((r) => r.seconds);
+const loadSeconds = phase('load');
+const passSeconds = [];
+const passCpuSeconds = [];
+const losses = [];
+for (let it = 1; it <= cfg.passes; it++) {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  model.iterate();
+  passSeconds.push((performance.now() - t0) / 1000);
+  const c = process.cpuUsage(c0);
+  passCpuSeconds.push((c.user + c.system) / 1e6);
+  losses.push(model.loss());
+  log(`  pass ${it}: ${passSeconds.at(-1).toFixed(2)} s (CPU ${passCpuSeconds.at(-1).toFixed(2)} s), loss ${losses.at(-1).toExponential(4)}`);
+}
+model.fitResidual = model.certificate().residual; // what fit records at its end
 const fitSeconds = phase('fit');
 const train = interactions - heldOut;
 
@@ -182,9 +198,13 @@ const result = {
   threadNote: model.threadNote,
   generateSeconds,
   prepareSeconds,
+  loadSeconds,
   fitSeconds,
   passSeconds,
+  passCpuSeconds,
+  losses,
   secondsPerPass: mean(passSeconds),
+  cpuSecondsPerPass: mean(passCpuSeconds),
   fitResidual: model.fitResidual,
   forget: {
     requested: pairs.length, forgotten: fr.forgotten, tol, maxPasses: cfg.forgetPasses, passes: fr.passes,
@@ -199,6 +219,15 @@ const result = {
     arrayBuffers: end.arrayBuffers,
     wasmMemoryBytes,
     wasmInUseBytes: wasmInUse,
+    // where the memory goes (typed arrays, bytes)
+    arrays: {
+      generated: generatedBytes,
+      trainJs: trainJsBytes,
+      testJs: test ? csrBytes(test) : 0,
+      wasmUserCsr: [s.userCsr.indptr, s.userCsr.indices, s.userCsr.conf].reduce((a, b) => a + bufBytes(b), 0),
+      wasmItemCsr: [s.itemCsr.indptr, s.itemCsr.indices, s.itemCsr.conf].reduce((a, b) => a + bufBytes(b), 0),
+      wasmFactors: bufBytes(s.X) + bufBytes(s.Y),
+    },
     wasmBytesPerInteraction: wasmMemoryBytes / interactions,
     maxRssBytesPerInteraction: end.maxRss / interactions,
   },
@@ -211,15 +240,18 @@ else {
   const f = (x, d = 2) => x.toFixed(d);
   log(`\n${result.users} users, ${result.items} items, ${interactions} interactions (${heldOut} held out), k ${cfg.factors} ${cfg.solver}, ` +
     `${model.backend} on ${model.threads} thread${model.threads > 1 ? 's' : ''}${model.threadNote ? ` (${model.threadNote})` : ''}`);
-  log(`seconds per pass   ${f(result.secondsPerPass)}  (${passSeconds.map((x) => f(x)).join(', ')})`);
-  log(`generate / prepare ${f(generateSeconds)} / ${f(prepareSeconds)} s`);
+  log(`seconds per pass   ${f(result.secondsPerPass)}  (${passSeconds.map((x) => f(x)).join(', ')}); CPU ${f(result.cpuSecondsPerPass)} s per pass`);
+  log(`generate / prepare / load ${f(generateSeconds)} / ${f(prepareSeconds)} / ${f(loadSeconds)} s`);
   log(`forget             ${fr.forgotten} pairs in ${f(fr.seconds)} s: instant ${f(fr.instantSeconds)} s + ${fr.passes} passes ` +
     `(tol ${tol.toExponential(2)}: certificate ${fr.certificateAfter.toExponential(2)})`);
   if (auc) log(`AUC                ${f(auc.auc, 4)} over ${auc.pairs} pairs of ${auc.users} users in ${f(aucSeconds)} s`);
   log(`max RSS            ${f(end.maxRss / MiB, 0)} MiB = ${f(end.maxRss / interactions, 1)} B per interaction`);
   log(`WASM memory        ${f(wasmMemoryBytes / MiB, 0)} MiB = ${f(wasmMemoryBytes / interactions, 1)} B per interaction ` +
     `(in use by the model ${f(wasmInUse / MiB, 0)} MiB)`);
+  const a = result.memory.arrays;
   log(`JS heap in use     ${f(end.heapUsed / MiB, 0)} MiB`);
+  log(`arrays (MiB)       generated ${f(a.generated / MiB, 0)}, train ${f(a.trainJs / MiB, 0)} (JS); user CSR ${f(a.wasmUserCsr / MiB, 0)}, ` +
+    `item CSR ${f(a.wasmItemCsr / MiB, 0)}, factors ${f(a.wasmFactors / MiB, 0)} (WASM)`);
   log(`wrote ${outFile}`);
 }
 model.dispose();

@@ -23,7 +23,7 @@
 //                     draw, so timestamps increase with the draw order of each user. (`timestamps:
 //                     false` leaves them out, 8 bytes per pair, with the same pairs.)
 // Sampling uses Walker/Vose alias tables, so the cost is O(interactions + rank · items + users ·
-// rank) time and the output plus O(rank · items) memory: 12 bytes per pair (item, value), 20 with
+// rank) time and the output plus O(rank · items) memory: 8 bytes per pair (item, value), 16 with
 // timestamps. Deterministic for a given seed: all randomness comes from Rng(seed) in a fixed order (Math.exp/log feed the tables; engines that
 // agree on those, such as V8 everywhere, give bit-identical data).
 
