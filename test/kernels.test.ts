@@ -417,10 +417,15 @@ describe('WASM heap', () => {
     expect(d).toBe(a);
     expect(Array.from(new Uint8Array(mem.buffer, d, 128)).every((v) => v === 0)).toBe(true);
     // freeing the top block gives memory back to the top, merging the free neighbours below it
+    new Uint8Array(mem.buffer, b, 256).fill(7);
+    new Uint8Array(mem.buffer, c, 32).fill(5);
     heap.free(c);
     heap.free(b);
-    expect(heap.alloc(512)).toBe(a + 128);
+    const e = heap.alloc(512);
+    expect(e).toBe(a + 128);
     expect(heap.used).toBe(128 + 512);
+    // memory given back to the top and handed out again is zeroed too
+    expect(Array.from(new Uint8Array(mem.buffer, e, 512)).every((v) => v === 0)).toBe(true);
   });
 
   it('buffer views survive memory growth', async () => {

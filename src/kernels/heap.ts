@@ -12,11 +12,14 @@ interface Block {
 
 export class Heap {
   private top: number;
+  /** End of the highest byte ever handed out: memory below it may hold old data. */
+  private highWater: number;
   private readonly freeList: Block[] = [];
   private readonly sizes = new Map<number, number>();
 
   constructor(readonly memory: WebAssembly.Memory, base: number) {
     this.top = align(base);
+    this.highWater = this.top;
   }
 
   /** Bytes handed out and not freed. */
@@ -57,7 +60,10 @@ export class Heap {
     }
     this.top = end;
     this.sizes.set(ptr, size);
-    return ptr; // fresh pages are zero already
+    // space freed back to the top and handed out again holds old data; never-used pages are zero
+    if (ptr < this.highWater) new Uint8Array(this.memory.buffer, ptr, Math.min(end, this.highWater) - ptr).fill(0);
+    this.highWater = Math.max(this.highWater, end);
+    return ptr;
   }
 
   free(ptr: number): void {
