@@ -108,7 +108,14 @@ export function findInRow(indptr: Int32Array, indices: Int32Array, r: number, i:
 export function sampleTrainingPairs(model: ALS, fraction: number, seed: number): Array<[string, string]> {
   if (!(fraction > 0 && fraction <= 1)) throw new OptionError('fraction', fraction, 'a number in (0, 1]');
   const tr = model.trainRows;
-  const { live } = remainingPairs(tr, model.trainConfidence);
+  const nnz = tr.indptr[tr.rows];
+  const blocked = blockedPositions(nnz, model.trainConfidence);
+  // the q-th pair in force, for q ascending: skip the blocked positions below it
+  const live = new Int32Array(nnz - blocked.length);
+  for (let p = 0, b = 0, w = 0; p < nnz; p++) {
+    if (b < blocked.length && blocked[b] === p) b++;
+    else live[w++] = p;
+  }
   const picked = sampleWithoutReplacement(live.length, Math.round(fraction * live.length), new Rng(seed));
   const pairs = pairsAt(tr, Int32Array.from(picked, (q) => live[q]));
   return Array.from(pairs.users, (u, t) => [model.userIds.id(u), model.itemIds.id(pairs.items[t])] as [string, string]);
@@ -131,15 +138,26 @@ export function pairsAt(
   return { users, items: Int32Array.from(pos, (p) => csr.indices[p]) };
 }
 
-/** Positions of the pairs still in force (c > 0), and the CSR of just those. */
+/** Positions of the blocked pairs (c = 0), ascending. */
+function blockedPositions(nnz: number, conf: Float32Array): Int32Array {
+  let n = 0;
+  for (let p = 0; p < nnz; p++) if (!(conf[p] > 0)) n++;
+  const out = new Int32Array(n);
+  for (let p = 0, w = 0; w < n; p++) if (!(conf[p] > 0)) out[w++] = p;
+  return out;
+}
+
+/**
+ * The pairs still in force (c > 0): their CSR, and `blocked` (the positions left out). With no
+ * blocked pair (always, in exact mode) the model's own arrays are returned, not copies.
+ */
 export function remainingPairs(
   tr: { rows: number; indptr: Int32Array; indices: Int32Array }, conf: Float32Array,
-): { live: Int32Array; indptr: Int32Array; indices: Int32Array; conf: Float32Array } {
+): { blocked: Int32Array; indptr: Int32Array; indices: Int32Array; conf: Float32Array } {
   const nnz = tr.indptr[tr.rows];
-  const blocked: number[] = [];
-  const live: number[] = [];
-  for (let p = 0; p < nnz; p++) (conf[p] > 0 ? live : blocked).push(p);
-  return { live: Int32Array.from(live), ...withoutPositions(tr.indptr, tr.indices, conf, tr.rows, Int32Array.from(blocked)) };
+  const blocked = blockedPositions(nnz, conf);
+  if (blocked.length === 0) return { blocked, indptr: tr.indptr, indices: tr.indices.subarray(0, nnz), conf: conf.subarray(0, nnz) };
+  return { blocked, ...withoutPositions(tr.indptr, tr.indices, conf, tr.rows, blocked) };
 }
 
 interface Resolved {
@@ -214,7 +232,7 @@ export function remainCsrs(model: ALS): { userCsr: CsrBufs; itemCsr: CsrBufs; re
   const s = model.internals;
   const tr = model.trainRows;
   const r = remainingPairs(tr, model.trainConfidence);
-  if (r.live.length === tr.indptr[tr.rows]) return { userCsr: s.userCsr, itemCsr: s.itemCsr, release() {} };
+  if (r.blocked.length === 0) return { userCsr: s.userCsr, itemCsr: s.itemCsr, release() {} };
   const both = model.uploadBoth(tr.rows, tr.cols, r.indptr, r.indices, r.conf);
   return {
     ...both,
@@ -235,12 +253,37 @@ function instantStep(model: ALS, users: Int32Array, items: Int32Array): void {
   const kern = model.kernels;
   const k = model.k;
   const reg = model.options.regularization;
+  // the affected rows gathered into one small CSR, solved in one call (on every thread), put back
   const solve = (csr: CsrBufs, X: F32Buf, Y: F32Buf, rows: Int32Array): void => {
-    for (const r of rows) {
-      const failed = kern.solveRows({
-        csr, X, Y, gram: s.gram, k, start: r, end: r + 1, solver: SOLVER_CHOLESKY, cgSteps: 1, scratch: s.scratch,
+    if (rows.length === 0) return;
+    const ip = csr.indptr.view;
+    let nnz = 0;
+    for (const r of rows) nnz += ip[r + 1] - ip[r];
+    // (Cholesky ignores the start, so the copy of the old rows' factors is not needed)
+    const sub: CsrBufs = {
+      rows: rows.length, cols: csr.cols, indptr: kern.i32(rows.length + 1), indices: kern.i32(Math.max(1, nnz)), conf: kern.f32(Math.max(1, nnz)),
+    };
+    const Xs = kern.f32(rows.length * k);
+    try {
+      // views taken after the allocations (growing a private memory detaches older ones)
+      const [ip2, ci, cc] = [csr.indptr.view, csr.indices.view, csr.conf.view];
+      const [sp, si, sc] = [sub.indptr.view, sub.indices.view, sub.conf.view];
+      let w = 0;
+      rows.forEach((r, t) => {
+        si.set(ci.subarray(ip2[r], ip2[r + 1]), w);
+        sc.set(cc.subarray(ip2[r], ip2[r + 1]), w);
+        w += ip2[r + 1] - ip2[r];
+        sp[t + 1] = w;
       });
-      if (failed) throw new Error(`row ${r}: normal matrix not positive definite`);
+      const failed = kern.solveRows({
+        csr: sub, X: Xs, Y, gram: s.gram, k, start: 0, end: rows.length, solver: SOLVER_CHOLESKY, cgSteps: 1, scratch: s.scratch,
+      });
+      if (failed) throw new Error(`${failed} rows: normal matrix not positive definite`);
+      const [xs, xd] = [Xs.view, X.view];
+      rows.forEach((r, t) => xd.set(xs.subarray(t * k, (t + 1) * k), r * k));
+    } finally {
+      kern.free(Xs);
+      freeCsr(kern, sub);
     }
   };
   const Yold = kern.f32(s.Y.length);
