@@ -5,11 +5,14 @@
 //
 // k % 4 == 0: right-looking, four columns at a time. The 4 × 4 diagonal block is factored in
 // scalars; the panel below it (rows i > j, columns j..j+3) is solved four rows at a time with the
-// rows transposed into columns, so the triangular solve runs on vectors; the panel is also kept
-// transposed (4 rows of k floats after the matrix: the 4k + 4 floats of scratch that follow it),
-// so the update of the trailing lower triangle, A[i][c] −= Σ_q L[i][j+q] L[c][j+q], reads
-// contiguous vectors. Solves: blocks of four rows (dot products over whole vectors, then a 4 × 4
-// triangular solve). Other k: Cholesky–Crout by dot products of row prefixes.
+// rows transposed into columns, so the triangular solve runs on vectors. The panel is also kept in
+// the 4k floats after the matrix, as one 64-byte block per four rows (its four columns as vectors
+// over the rows), so that the update of the trailing lower triangle,
+// A[i][c] −= Σ_q L[i][j+q] L[c][j+q], reads contiguous vectors at constant offsets; two rows share
+// those loads. The reciprocals of the four diagonal entries of each block are kept above the
+// diagonal inside the block, for choleskySolve. Solves: blocks of four rows (dot products over whole
+// vectors, then the 4 × 4 triangular block). Other k: Cholesky–Crout by dot products of row
+// prefixes.
 import { axpy, axpy4, dot, dot4 } from './simd';
 
 /**
@@ -25,7 +28,10 @@ export function cholesky(m: usize, k: i32): bool {
   return crout(m, k);
 }
 
-/** Solves L Lᵀ x = v in place (v: k floats), L in the lower triangle of m. */
+/**
+ * Solves L Lᵀ x = v in place (v: k floats), m as `cholesky` left it (k % 4 == 0: it also reads the
+ * reciprocals of the diagonal stored above it).
+ */
 export function choleskySolve(m: usize, k: i32, v: usize): void {
   if ((k & 3) == 0) blockedSolve(m, k, v);
   else croutSolve(m, k, v);
@@ -34,7 +40,7 @@ export function choleskySolve(m: usize, k: i32, v: usize): void {
 // @ts-ignore: decorator
 @inline function blocked(m: usize, k: i32): bool {
   const kb = <usize>k << 2;
-  const T = m + <usize>k * kb; // T[q][i] = L[i][j + q] for the current panel, q < 4
+  const T = m + <usize>k * kb; // panel: block b holds L[4b..4b+4)[j + q], q < 4, at T + 64b + 16q
   for (let j = 0; j < k; j += 4) {
     const jo = <usize>j << 2;
     const d = m + <usize>j * kb + jo;
@@ -71,6 +77,11 @@ export function choleskySolve(m: usize, k: i32, v: usize): void {
     store<f32>(d + 3 * kb, l31, 4);
     store<f32>(d + 3 * kb, l32, 8);
     store<f32>(d + 3 * kb, l33, 12);
+    // reciprocals of the diagonal, above it (for choleskySolve)
+    store<f32>(d, i0, 4);
+    store<f32>(d, i1, 8);
+    store<f32>(d, i2, 12);
+    store<f32>(d + kb, i3, 8);
     if (j + 4 >= k) break;
     // panel: rows i >= j + 4, four at a time, transposed so that lane r is row i + r
     const I0 = f32x4.splat(i0);
@@ -84,8 +95,8 @@ export function choleskySolve(m: usize, k: i32, v: usize): void {
     const L31 = f32x4.splat(l31);
     const L32 = f32x4.splat(l32);
     let r = d + (kb << 2);
-    let t = T + jo + 16;
-    const te = T + kb;
+    let t = T + (jo << 2) + 64; // block of rows j + 4 .. j + 7
+    const te = T + (kb << 2);
     while (t < te) {
       const a = v128.load(r);
       const b = v128.load(r + kb);
@@ -103,9 +114,9 @@ export function choleskySolve(m: usize, k: i32, v: usize): void {
       const x3 = f32x4.mul(f32x4.sub(f32x4.sub(f32x4.sub(
         v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), f32x4.mul(L30, x0)), f32x4.mul(L31, x1)), f32x4.mul(L32, x2)), I3);
       v128.store(t, x0);
-      v128.store(t + kb, x1);
-      v128.store(t + 2 * kb, x2);
-      v128.store(t + 3 * kb, x3);
+      v128.store(t, x1, 16);
+      v128.store(t, x2, 32);
+      v128.store(t, x3, 48);
       const u0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
       const u1 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
       const u2 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
@@ -115,31 +126,49 @@ export function choleskySolve(m: usize, k: i32, v: usize): void {
       v128.store(r + 2 * kb, v128.shuffle<f32>(u1, u3, 0, 1, 4, 5));
       v128.store(r + 3 * kb, v128.shuffle<f32>(u1, u3, 2, 3, 6, 7));
       r += kb << 2;
-      t += 16;
+      t += 64;
     }
-    // trailing lower triangle: row i, columns j + 4 .. (i | 3), minus Σ_q T[q][i] T[q][c]
+    // trailing lower triangle: row i, columns j + 4 .. (i | 3), minus Σ_q L[i][j+q] L[c][j+q]; the
+    // panel is kept as blocks of four rows, [L[4b..4b+4)[j], .., L[4b..4b+4)[j+3]] (64 bytes each)
     let row = d + (kb << 2) + 16; // &A[j + 4][j + 4]
-    let ti = T + jo + 16; // &T[0][i]
+    const tp = T + (jo << 2) + 64; // the panel block of rows j + 4 .. j + 7
+    let tb = tp;
     let end = row + 16; // row i is updated up to the end of the 4-block holding its diagonal
-    for (let i = j + 4; i < k; i++) {
+    for (let i = j + 4; i < k; i += 2) {
+      // rows i and i + 1 (same 4-block, same end) share the loads of the panel
+      const ti = tb + (<usize>(i & 3) << 2);
       const s0 = v128.load32_splat(ti);
-      const s1 = v128.load32_splat(ti + kb);
-      const s2 = v128.load32_splat(ti + 2 * kb);
-      const s3 = v128.load32_splat(ti + 3 * kb);
+      const s1 = v128.load32_splat(ti, 16);
+      const s2 = v128.load32_splat(ti, 32);
+      const s3 = v128.load32_splat(ti, 48);
+      const u0 = v128.load32_splat(ti, 4);
+      const u1 = v128.load32_splat(ti, 20);
+      const u2 = v128.load32_splat(ti, 36);
+      const u3 = v128.load32_splat(ti, 52);
       let a = row;
-      let p = T + jo + 16;
+      let a2 = row + kb;
+      let p = tp;
       while (a < end) {
+        const t0 = v128.load(p);
+        const t1 = v128.load(p, 16);
+        const t2 = v128.load(p, 32);
+        const t3 = v128.load(p, 48);
         v128.store(a, f32x4.sub(v128.load(a), f32x4.add(
-          f32x4.add(f32x4.mul(s0, v128.load(p)), f32x4.mul(s1, v128.load(p + kb))),
-          f32x4.add(f32x4.mul(s2, v128.load(p + 2 * kb)), f32x4.mul(s3, v128.load(p + 3 * kb))),
+          f32x4.add(f32x4.mul(s0, t0), f32x4.mul(s1, t1)), f32x4.add(f32x4.mul(s2, t2), f32x4.mul(s3, t3)),
+        )));
+        v128.store(a2, f32x4.sub(v128.load(a2), f32x4.add(
+          f32x4.add(f32x4.mul(u0, t0), f32x4.mul(u1, t1)), f32x4.add(f32x4.mul(u2, t2), f32x4.mul(u3, t3)),
         )));
         a += 16;
-        p += 16;
+        a2 += 16;
+        p += 64;
       }
-      row += kb;
-      end += kb;
-      if ((i & 3) == 3) end += 16;
-      ti += 4;
+      row += kb << 1;
+      end += kb << 1;
+      if ((i & 3) == 2) {
+        end += 16;
+        tb += 64;
+      }
     }
   }
   return true;
@@ -149,19 +178,19 @@ export function choleskySolve(m: usize, k: i32, v: usize): void {
 @inline function blockedSolve(m: usize, k: i32, v: usize): void {
   const kb = <usize>k << 2;
   // forward, L y = v: rows i..i+3 take the dot products of their prefixes [0, i) with the solved
-  // part, then the 4 × 4 lower triangular block
+  // part, then the 4 × 4 lower triangular block (reciprocals of its diagonal: d[0][1..3], d[1][2])
   let r = m;
   for (let i = 0; i < k; i += 4) {
     const io = <usize>i << 2;
     const s = dot4(v, r, r + kb, r + 2 * kb, r + 3 * kb, i);
     const d = r + io;
     const p = v + io;
-    const y0 = (load<f32>(p) - f32x4.extract_lane(s, 0)) / load<f32>(d);
-    const y1 = (load<f32>(p, 4) - f32x4.extract_lane(s, 1) - load<f32>(d + kb) * y0) / load<f32>(d + kb, 4);
+    const y0 = (load<f32>(p) - f32x4.extract_lane(s, 0)) * load<f32>(d, 4);
+    const y1 = (load<f32>(p, 4) - f32x4.extract_lane(s, 1) - load<f32>(d + kb) * y0) * load<f32>(d, 8);
     const y2 = (load<f32>(p, 8) - f32x4.extract_lane(s, 2) - load<f32>(d + 2 * kb) * y0 - load<f32>(d + 2 * kb, 4) * y1)
-      / load<f32>(d + 2 * kb, 8);
+      * load<f32>(d, 12);
     const y3 = (load<f32>(p, 12) - f32x4.extract_lane(s, 3) - load<f32>(d + 3 * kb) * y0 - load<f32>(d + 3 * kb, 4) * y1
-      - load<f32>(d + 3 * kb, 8) * y2) / load<f32>(d + 3 * kb, 12);
+      - load<f32>(d + 3 * kb, 8) * y2) * load<f32>(d + kb, 8);
     store<f32>(p, y0);
     store<f32>(p, y1, 4);
     store<f32>(p, y2, 8);
@@ -174,11 +203,11 @@ export function choleskySolve(m: usize, k: i32, v: usize): void {
     const io = <usize>i << 2;
     const d = r + io;
     const p = v + io;
-    const x3 = load<f32>(p, 12) / load<f32>(d + 3 * kb, 12);
-    const x2 = (load<f32>(p, 8) - load<f32>(d + 3 * kb, 8) * x3) / load<f32>(d + 2 * kb, 8);
-    const x1 = (load<f32>(p, 4) - load<f32>(d + 2 * kb, 4) * x2 - load<f32>(d + 3 * kb, 4) * x3) / load<f32>(d + kb, 4);
+    const x3 = load<f32>(p, 12) * load<f32>(d + kb, 8);
+    const x2 = (load<f32>(p, 8) - load<f32>(d + 3 * kb, 8) * x3) * load<f32>(d, 12);
+    const x1 = (load<f32>(p, 4) - load<f32>(d + 2 * kb, 4) * x2 - load<f32>(d + 3 * kb, 4) * x3) * load<f32>(d, 8);
     const x0 = (load<f32>(p) - load<f32>(d + kb) * x1 - load<f32>(d + 2 * kb) * x2 - load<f32>(d + 3 * kb) * x3)
-      / load<f32>(d);
+      * load<f32>(d, 4);
     store<f32>(p, x0);
     store<f32>(p, x1, 4);
     store<f32>(p, x2, 8);
