@@ -3,30 +3,27 @@
 // a certificate, for several removal fractions. The acceptance table of the forgetting milestone.
 //
 //   node bench/forget-vs-retrain.mjs [--sets ml100k,ml1m] [--solvers cg,cholesky] [--fractions 0.01,0.05,0.2]
-//        [--factors 64] [--reg 50] [--alpha 40] [--tol 1e-4] [--base-tol 5e-5] [--max 300] [--out file] [--json]
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+//        [--factors 64] [--reg 50] [--alpha 40] [--tol 1e-4] [--base-tol 5e-5] [--max 300] [--threads 0] [--out file] [--json]
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ALS, prepareDataset, modelToBytes, modelFromBytes } from '../dist/index.js';
-import { readInteractionsFile } from '../dist/node.js';
-import { sampleTrainingPairs, retrain } from '../dist/index.js';
+import { modelToBytes, modelFromBytes, sampleTrainingPairs } from '../dist/index.node.js';
+import { benchDir, list, loadSet, log, machine, writeJson } from './lib/common.mjs';
+import { timedForget, timedRetrain, trainToCertificate } from './lib/measure.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const { values: v } = parseArgs({
   options: {
     sets: { type: 'string' }, solvers: { type: 'string' }, fractions: { type: 'string' }, modes: { type: 'string' },
     factors: { type: 'string' }, reg: { type: 'string' }, alpha: { type: 'string' }, tol: { type: 'string' },
-    'base-tol': { type: 'string' }, 'split-seed': { type: 'string' }, max: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' },
-    json: { type: 'boolean' }, help: { type: 'boolean' },
+    'base-tol': { type: 'string' }, 'split-seed': { type: 'string' }, max: { type: 'string' }, threads: { type: 'string' },
+    data: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
   },
 });
 if (v.help) {
   process.stdout.write('node bench/forget-vs-retrain.mjs [--sets ml100k,ml1m] [--solvers cg,cholesky] [--fractions 0.01,0.05,0.2]\n' +
-    '  [--modes exact,block] [--split-seed 0] [--factors 64] [--reg 50] [--alpha 40] [--tol 1e-4] [--base-tol 5e-5] [--max 300] [--out file] [--json]\n');
+    '  [--modes exact,block] [--split-seed 0] [--factors 64] [--reg 50] [--alpha 40] [--tol 1e-4] [--base-tol 5e-5] [--max 300]\n' +
+    '  [--threads 0 (every core)] [--data dir] [--out file] [--json]\n');
   process.exit(0);
 }
-const list = (s, d) => (s ?? d).split(',').map((x) => x.trim()).filter(Boolean);
 const sets = list(v.sets, 'ml100k,ml1m');
 const solvers = list(v.solvers, 'cg,cholesky');
 const fractions = list(v.fractions, '0.01,0.05,0.2').map(Number);
@@ -38,72 +35,46 @@ const tol = Number(v.tol ?? 1e-4);
 const baseTol = Number(v['base-tol'] ?? 5e-5);
 const maxIt = Number(v.max ?? 300);
 const splitSeed = Number(v['split-seed'] ?? 0);
-const dataDir = v.data ?? process.env.UNTRAIN_ALS_DATA ?? resolve(here, '../../shared/data');
-const outFile = v.out ?? join(here, 'results/forget-vs-retrain.json');
-const log = (s) => process.stderr.write(s + '\n');
-const FILES = { ml100k: 'ml-100k/u.data', ml1m: 'ml-1m/ratings-users-1-2999.dat.gz' };
+const threads = Number(v.threads ?? 0);
+const outFile = v.out ?? join(benchDir, 'results/forget-vs-retrain.json');
 
 const rows = [];
 for (const set of sets) {
-  const ds = prepareDataset(await readInteractionsFile(join(dataDir, FILES[set])), { holdout: 0.01, seed: splitSeed });
+  const { ds } = await loadSet(set, { dataDir: v.data, holdout: 0.01, seed: splitSeed });
   for (const solver of solvers) {
-    const opts = { factors, regularization: reg, alpha, solver, cgSteps: 3, seed: 0, iterations: maxIt };
+    const opts = { factors, regularization: reg, alpha, solver, cgSteps: 3, seed: 0, iterations: maxIt, threads };
     // base model: trained until its certificate is ≤ base-tol
-    const base = await ALS.create(opts);
-    const t0 = performance.now();
-    let baseIt = 0;
-    const baseFit = await base.fit(ds, { certificate: true, onIteration: (r) => { baseIt = r.iteration; return r.certificate > baseTol; } });
-    const baseSeconds = (performance.now() - t0) / 1000;
-    log(`${set} ${solver}: base ${baseIt} passes, ${baseSeconds.toFixed(1)} s, certificate ${base.fitResidual.toExponential(2)}, AUC ${baseFit.iterations.at(-1).auc.toFixed(4)}`);
-    const bytes = modelToBytes(base);
+    const base = await trainToCertificate(ds, opts, baseTol);
+    log(`${set} ${solver}: base ${base.passes} passes, ${base.seconds.toFixed(1)} s, certificate ${base.certificate.toExponential(2)}, AUC ${base.fit.iterations.at(-1).auc.toFixed(4)}`);
+    const bytes = modelToBytes(base.model);
     for (const fraction of fractions) {
-      const pairs = sampleTrainingPairs(base, fraction, 1);
-      const row = { set, solver, fraction, pairs: pairs.length, basePasses: baseIt, baseCertificate: base.fitResidual, tol };
+      const pairs = sampleTrainingPairs(base.model, fraction, 1);
+      const row = { set, solver, fraction, pairs: pairs.length, basePasses: base.passes, baseCertificate: base.certificate, tol };
       for (const mode of modes) {
-        const m = await modelFromBytes(bytes);
-        const r = m.forget(pairs, { mode, tol,
+        const m = await modelFromBytes(bytes, { threads });
+        const r = (row[mode] = timedForget(m, pairs, { mode, tol,
           // block mode never reaches the retrain objective's certificate: cap its passes
-          maxPasses: mode === 'block' ? Math.min(maxIt, 60) : maxIt });
-        row[mode] = {
-          passes: r.passes, seconds: r.seconds, instantSeconds: r.instantSeconds, auc: r.auc,
-          certificateBefore: r.certificateBefore, certificateAfter: r.certificateAfter, rowsSolved: r.rowsSolved,
-        };
+          maxPasses: mode === 'block' ? Math.min(maxIt, 60) : maxIt }));
         log(`  f ${fraction} ${mode.padEnd(5)}: ${r.passes} passes, ${r.seconds.toFixed(2)} s, certificate ${r.certificateBefore.toExponential(2)} → ${r.certificateAfter.toExponential(2)}, AUC ${r.auc.toFixed(4)}`);
         if (mode === 'exact') {
-          // retrain on exactly the same remaining data, from scratch
-          const tr0 = performance.now();
-          let tolAt = null;
-          let tolSeconds = null;
-          let elapsed = 0;
-          const cum = [];
-          const { fit } = await retrain(m, {
-            iterations: maxIt,
-            onIteration: (it) => {
-              elapsed = (performance.now() - tr0) / 1000;
-              cum.push(elapsed);
-              if (tolAt === null && it.certificate <= tol) {
-                tolAt = it.iteration;
-                tolSeconds = elapsed;
-              }
-            },
-          });
-          const best = fit.bestIteration;
+          // retrain on exactly the same remaining data, from scratch, every pass (for the best AUC)
+          const re = await timedRetrain(m, { tol, iterations: maxIt, stopAtTol: false });
+          const best = re.fit.bestIteration;
           row.retrain = {
-            passesToTol: tolAt, secondsToTol: tolSeconds, bestIteration: best, secondsToBest: cum[best - 1],
-            bestAuc: fit.bestAuc, aucAtTol: tolAt ? fit.iterations[tolAt - 1].auc : null, iterationsRun: fit.iterations.length,
+            passesToTol: re.passesToTol, secondsToTol: re.secondsToTol, bestIteration: best, secondsToBest: re.elapsed[best - 1],
+            bestAuc: re.fit.bestAuc, aucAtTol: re.passesToTol ? re.fit.iterations[re.passesToTol - 1].auc : null, iterationsRun: re.fit.iterations.length,
           };
-          log(`  f ${fraction} retrain: certificate ≤ ${tol} at ${tolAt} (${tolSeconds?.toFixed(2)} s), best AUC ${fit.bestAuc.toFixed(4)} at ${best} (${cum[best - 1].toFixed(2)} s)`);
+          log(`  f ${fraction} retrain: certificate ≤ ${tol} at ${re.passesToTol} (${re.secondsToTol?.toFixed(2)} s), best AUC ${re.fit.bestAuc.toFixed(4)} at ${best} (${re.elapsed[best - 1].toFixed(2)} s)`);
         }
         m.dispose();
       }
       rows.push(row);
     }
-    base.dispose();
+    base.model.dispose();
   }
 }
-mkdirSync(dirname(outFile), { recursive: true });
-const result = { date: new Date().toISOString(), node: process.version, splitSeed, factors, reg, alpha, tol, baseTol, rows };
-writeFileSync(outFile, JSON.stringify(result, null, 2) + '\n');
+const result = { machine: machine(), splitSeed, factors, reg, alpha, tol, baseTol, threads, rows };
+writeJson(outFile, result);
 if (v.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 else {
   console.table(rows.map((r) => ({
