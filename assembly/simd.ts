@@ -207,3 +207,40 @@ export function dot64(a: usize, b: usize, n: i32): f64 {
   }
   return s;
 }
+
+/**
+ * d[0..n) += w.0·r0 + w.1·r1 + w.2·r2 + w.3·r3, four vectors per turn (each store keeps V8 from
+ * hoisting the next loads, so the longer body does not spill), then the remainder as axpy4.
+ */
+// @ts-ignore: decorator
+@inline export function axpy4x(d: usize, r0: usize, r1: usize, r2: usize, r3: usize, w: v128, n: i32): void {
+  const w0 = v128.shuffle<f32>(w, w, 0, 0, 0, 0);
+  const w1 = v128.shuffle<f32>(w, w, 1, 1, 1, 1);
+  const w2 = v128.shuffle<f32>(w, w, 2, 2, 2, 2);
+  const w3 = v128.shuffle<f32>(w, w, 3, 3, 3, 3);
+  const e16 = d + ((<usize>n >> 4) << 6);
+  while (d < e16) {
+    v128.store(d, f32x4.add(v128.load(d), f32x4.add(
+      f32x4.add(f32x4.mul(w0, v128.load(r0)), f32x4.mul(w1, v128.load(r1))),
+      f32x4.add(f32x4.mul(w2, v128.load(r2)), f32x4.mul(w3, v128.load(r3))),
+    )));
+    v128.store(d, f32x4.add(v128.load(d, 16), f32x4.add(
+      f32x4.add(f32x4.mul(w0, v128.load(r0, 16)), f32x4.mul(w1, v128.load(r1, 16))),
+      f32x4.add(f32x4.mul(w2, v128.load(r2, 16)), f32x4.mul(w3, v128.load(r3, 16))),
+    )), 16);
+    v128.store(d, f32x4.add(v128.load(d, 32), f32x4.add(
+      f32x4.add(f32x4.mul(w0, v128.load(r0, 32)), f32x4.mul(w1, v128.load(r1, 32))),
+      f32x4.add(f32x4.mul(w2, v128.load(r2, 32)), f32x4.mul(w3, v128.load(r3, 32))),
+    )), 32);
+    v128.store(d, f32x4.add(v128.load(d, 48), f32x4.add(
+      f32x4.add(f32x4.mul(w0, v128.load(r0, 48)), f32x4.mul(w1, v128.load(r1, 48))),
+      f32x4.add(f32x4.mul(w2, v128.load(r2, 48)), f32x4.mul(w3, v128.load(r3, 48))),
+    )), 48);
+    d += 64;
+    r0 += 64;
+    r1 += 64;
+    r2 += 64;
+    r3 += 64;
+  }
+  if (n & 15) axpy4(d, r0, r1, r2, r3, w, n & 15);
+}

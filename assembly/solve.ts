@@ -7,7 +7,7 @@
 //
 // Rated items are taken four at a time: their four dot products share the loads of the vector,
 // their sums are reduced together, and the accumulated vector is read and written once per four.
-import { axpy, axpy4, dot, dot4, hsum } from './simd';
+import { axpy, axpy4, axpy4x, dot, dot4, hsum } from './simd';
 import { cholesky, choleskySolve } from './cholesky';
 import { buildNormal } from './normal';
 
@@ -118,7 +118,7 @@ function choleskyRows(
       const z2 = y + <usize>load<i32>(ip, 8) * kb;
       const z3 = y + <usize>load<i32>(ip, 12) * kb;
       const d = dot4(v, z0, z1, z2, z3, k);
-      axpy4(out, y0, y1, y2, y3, w, k);
+      axpy4x(out, y0, y1, y2, y3, w, k);
       w = weights(resid, v128.load(cp), d, one);
       y0 = z0;
       y1 = z1;
@@ -127,7 +127,7 @@ function choleskyRows(
       ip += 16;
       cp += 16;
     }
-    axpy4(out, y0, y1, y2, y3, w, k);
+    axpy4x(out, y0, y1, y2, y3, w, k);
   }
   for (; n < hi; n++) {
     const yr = y + <usize>load<i32>(ip) * kb;
