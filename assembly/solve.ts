@@ -3,10 +3,13 @@
 // and x_u = A_u⁻¹ b_u exactly (Cholesky) or by cgSteps conjugate-gradient steps warm-started from
 // x_u. Same algorithm as the JS twin (src/kernels/js.ts): empty row → x = 0; CG stops early when
 // ‖r‖² < 1e-20 (before the first step, or after any step); a row whose A_u is not positive definite
-// (Cholesky) is left unchanged and counted.
+// (Cholesky) is left unchanged and counted. Each row reads only its own data and the scratch.
 //
-// Rated items are taken four at a time: their four dot products share the loads of the vector,
+// CG: rated items are taken four at a time: their four dot products share the loads of the vector,
 // their sums are reduced together, and the accumulated vector is read and written once per four.
+// The row loop is compiled once per factor count 32, 64 and 128 (constant loop bounds, no tails)
+// and once for any other k. Cholesky: assembly/normal.ts builds A_u, assembly/cholesky.ts factors
+// and solves it.
 import { axpy, axpy4, axpy4x, dot, dot4, hsum } from './simd';
 import { cholesky, choleskySolve } from './cholesky';
 import { buildNormal } from './normal';
@@ -26,16 +29,29 @@ export function solveRows(
   return 0;
 }
 
-function cgRows32(indptr: usize, indices: usize, conf: usize, x: usize, y: usize, g: usize, start: i32, end: i32, steps: i32, scratch: usize): void {
+// One copy of the CG row loop per factor count (k a constant inside), and one for any k.
+function cgRows32(
+  indptr: usize, indices: usize, conf: usize, x: usize, y: usize, g: usize, start: i32, end: i32,
+  steps: i32, scratch: usize,
+): void {
   cgRows(indptr, indices, conf, x, y, g, 32, start, end, steps, scratch);
 }
-function cgRows64(indptr: usize, indices: usize, conf: usize, x: usize, y: usize, g: usize, start: i32, end: i32, steps: i32, scratch: usize): void {
+function cgRows64(
+  indptr: usize, indices: usize, conf: usize, x: usize, y: usize, g: usize, start: i32, end: i32,
+  steps: i32, scratch: usize,
+): void {
   cgRows(indptr, indices, conf, x, y, g, 64, start, end, steps, scratch);
 }
-function cgRows128(indptr: usize, indices: usize, conf: usize, x: usize, y: usize, g: usize, start: i32, end: i32, steps: i32, scratch: usize): void {
+function cgRows128(
+  indptr: usize, indices: usize, conf: usize, x: usize, y: usize, g: usize, start: i32, end: i32,
+  steps: i32, scratch: usize,
+): void {
   cgRows(indptr, indices, conf, x, y, g, 128, start, end, steps, scratch);
 }
-function cgRowsAny(indptr: usize, indices: usize, conf: usize, x: usize, y: usize, g: usize, k: i32, start: i32, end: i32, steps: i32, scratch: usize): void {
+function cgRowsAny(
+  indptr: usize, indices: usize, conf: usize, x: usize, y: usize, g: usize, k: i32, start: i32,
+  end: i32, steps: i32, scratch: usize,
+): void {
   cgRows(indptr, indices, conf, x, y, g, k, start, end, steps, scratch);
 }
 
@@ -71,6 +87,7 @@ function choleskyRows(
   }
   return failed;
 }
+
 /**
  * out = A v (resid false) or out = b − A v (resid true), A and b of the row [lo, hi).
  * Dense part G v by four rows of G at a time (four accumulators sharing the loads of v). Sparse
@@ -160,6 +177,7 @@ function choleskyRows(
   let rsold = dot(R, R, k);
   memory.copy(P, R, kb);
   const k4 = <usize>(k & ~3) << 2;
+  // no step at all when ‖r‖² < TINY already (x stays as it is)
   for (let it = rsold < TINY ? steps : 0; it < steps; it++) {
     applyRow(false, indices, conf, lo, hi, P, AP, y, g, k);
     const alpha = rsold / dot(P, AP, k);
