@@ -29,7 +29,6 @@ export const MAX_THREADS = 64;
 
 // Control block (int32 slots). The worker's copy of these numbers is in runShare below.
 const GEN = 0;
-const PENDING = 1;
 const OP = 2;
 const ERROR = 3;
 const BOUNDS = 4;
@@ -39,7 +38,11 @@ const SCRATCH_BYTES = 7;
 const READY = 8;
 const ARGS = 16;
 const RANGES = 32;
-export const CONTROL_INTS = RANGES + 2 * MAX_THREADS;
+/** Slot RANGES + 2·MAX_THREADS + t: the last job generation worker t finished (see workerMain). */
+const DONE = RANGES + 2 * MAX_THREADS;
+export const CONTROL_INTS = DONE + MAX_THREADS;
+/** How long a job may go without any worker finishing its share before it counts as failed. */
+const STALL_MS = 300_000;
 
 /**
  * One thread's share of the current job: blocks [from, to) of the control block's ranges. Runs on
@@ -77,24 +80,35 @@ export function runShare(exp: any, buffer: ArrayBufferLike, ctl: number, t: numb
   }
 }
 
-/** The worker's program: instantiate, say ready, then run shares until told to stop. */
+/**
+ * The worker's program: instantiate, say ready, then run shares until told to stop. Each job has a
+ * generation number (slot 0); the worker acknowledges a job by writing its generation into its own
+ * done slot (160 + t). Waits are bounded (100 ms) and re-check the slot, so a lost wake-up can only
+ * delay a job, never stall it.
+ */
 function workerMain(init: { module: WebAssembly.Module; memory: WebAssembly.Memory; ctl: number; t: number }): void {
   const { module, memory, ctl, t } = init;
   const exp = new WebAssembly.Instance(module, { env: { memory } }).exports;
-  const c = new Int32Array(memory.buffer, ctl, 16);
+  const c = new Int32Array(memory.buffer, ctl, 32 + 3 * 64);
+  // jobs posted before this worker was ready are not its own: start from the current generation
+  let gen = Atomics.load(c, 0);
   Atomics.add(c, 8, 1);
   Atomics.notify(c, 8);
-  let gen = 0;
   for (;;) {
-    Atomics.wait(c, 0, gen);
-    gen = Atomics.load(c, 0);
+    let g = Atomics.load(c, 0);
+    while (g === gen) {
+      Atomics.wait(c, 0, gen, 100);
+      g = Atomics.load(c, 0);
+    }
+    gen = g;
     if (Atomics.load(c, 2) < 0) break;
     try {
       runShare(exp, memory.buffer, ctl, t);
     } catch {
       Atomics.store(c, 3, 1);
     }
-    if (Atomics.sub(c, 1, 1) === 1) Atomics.notify(c, 1);
+    Atomics.store(c, 160 + t, gen);
+    Atomics.notify(c, 160 + t);
   }
 }
 
@@ -283,21 +297,29 @@ export class Dispatcher {
       c[RANGES + 2 * t + 1] = t < T ? Math.floor((nBlocks * (t + 1)) / T) : nBlocks;
     }
     const workers = this.workers.length;
-    if (T > 1 && workers > 0) {
-      Atomics.store(c, PENDING, workers);
-      Atomics.add(c, GEN, 1);
-      Atomics.notify(c, GEN);
-    }
+    const post = T > 1 && workers > 0;
+    const gen = post ? Atomics.add(c, GEN, 1) + 1 : 0;
+    if (post) Atomics.notify(c, GEN);
     let err: unknown;
     try {
       runShare(this.exp, this.memory.buffer, this.ctl, 0);
     } catch (e) {
       err = e;
     }
-    if (T > 1 && workers > 0) {
+    if (post) {
       const canBlock = this.host?.canBlock ?? false;
-      for (let p = Atomics.load(c, PENDING); p !== 0; p = Atomics.load(c, PENDING)) {
-        if (canBlock) Atomics.wait(c, PENDING, p, 1000);
+      // A worker that died cannot say so while this thread blocks (its 'error' event needs the
+      // event loop): after STALL_MS without any worker finishing, give up with an error, not a hang.
+      let since = Date.now();
+      for (let t = 1; t <= workers; t++) {
+        for (let d = Atomics.load(c, DONE + t); d !== gen; d = Atomics.load(c, DONE + t)) {
+          if (canBlock) Atomics.wait(c, DONE + t, d, 100);
+          if (Date.now() - since > STALL_MS) {
+            this.close();
+            throw new Error(`worker thread ${t} stopped responding (job ${gen}, its last ${d}; ${STALL_MS / 1000} s)`);
+          }
+        }
+        since = Date.now();
       }
     }
     if (err) throw err;
