@@ -6,7 +6,7 @@
 //                    for all identity columns at once), lower triangle mirrored so that the block
 //                    is exactly symmetric. A row with no stored pair gets G⁻¹ (computed once per
 //                    call, copied afterwards). A row whose A_r is not positive definite is counted
-//                    and its block left unchanged. Scratch: k² + k floats.
+//                    and its block left unchanged. Scratch: k² + 4k + 4 floats (solveScratchFloats).
 //   shermanMorrison: block ← block − s z zᵀ, z = block·v, q = vᵀz (float64), d = 1 + w q,
 //                    s = w / d, refused (false, block untouched) unless d > SM_TOL·(1 + |w q|).
 //                    Each entry is updated as a_ij − s·(z_i·z_j), so symmetry stays exact.
