@@ -124,18 +124,40 @@ async function toSvg(spec: Record<string, unknown>): Promise<string> {
 }
 
 /** Mean of `value` grouped by (fraction, step) over runs: the curves drawn. */
-function meanCurves<T extends { fraction: number }>(
+export function meanCurves<T extends { fraction: number; run: number }>(
   rows: T[], step: (r: T) => number, value: (r: T) => number,
 ): Array<{ fraction: string; f: number; step: number; value: number; n: number }> {
-  const acc = new Map<string, { f: number; step: number; sum: number; n: number }>();
+  // Runs stop at different passes (each when it reaches the certificate). A run that has stopped
+  // keeps its last value, so the mean over runs does not jump where the shorter runs end.
+  const runs = new Map<string, { f: number; points: Array<[number, number]> }>();
   for (const r of rows) {
     const v = value(r);
     if (!Number.isFinite(v)) continue;
-    const key = `${r.fraction}\u0000${step(r)}`;
-    const a = acc.get(key) ?? { f: r.fraction, step: step(r), sum: 0, n: 0 };
-    a.sum += v;
-    a.n++;
-    acc.set(key, a);
+    const key = `${r.fraction}\u0000${r.run}`;
+    const g = runs.get(key) ?? { f: r.fraction, points: [] };
+    g.points.push([step(r), v]);
+    runs.set(key, g);
+  }
+  const steps = new Map<number, Set<number>>();
+  for (const g of runs.values()) {
+    g.points.sort((p, q) => p[0] - q[0]);
+    const s = steps.get(g.f) ?? new Set<number>();
+    for (const [x] of g.points) s.add(x);
+    steps.set(g.f, s);
+  }
+  const acc = new Map<string, { f: number; step: number; sum: number; n: number }>();
+  for (const g of runs.values()) {
+    const xs = [...steps.get(g.f)!].sort((p, q) => p - q);
+    let i = 0;
+    for (const x of xs) {
+      if (x < g.points[0][0]) continue; // before this run's first point
+      while (i + 1 < g.points.length && g.points[i + 1][0] <= x) i++;
+      const key = `${g.f}\u0000${x}`;
+      const a = acc.get(key) ?? { f: g.f, step: x, sum: 0, n: 0 };
+      a.sum += g.points[i][1];
+      a.n++;
+      acc.set(key, a);
+    }
   }
   return [...acc.values()]
     .sort((a, b) => a.f - b.f || a.step - b.step)
@@ -495,7 +517,8 @@ base model's own residual after 1–3 passes).</p>
 
 <h2>Retrain dynamics</h2>
 <p>Validation AUC of the model retrained from scratch without the removed pairs, by ALS iteration,
-one line per removal fraction (scenario ${sc}, mean over runs). The dashed rule and the large dot
+one line per removal fraction (scenario ${sc}, mean over runs; a run that has reached the
+certificate counts with its last value). The dashed rule and the large dot
 mark the best iteration, the one early stopping would keep.</p>
 <figure>${retrainSvg}</figure>
 

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  curvesCsv, renderReport, summaryCsv, type ExperimentResults, type SummaryRow,
+  curvesCsv, meanCurves, renderReport, summaryCsv, type ExperimentResults, type SummaryRow,
 } from '../../src/audit/report.js';
 
 const FRACTIONS = [0.01, 0.05];
@@ -171,6 +171,24 @@ describe('renderReport', () => {
     const out = await renderReport(only);
     expect((out.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(4);
     expect(out).toContain('scenario user, mean over runs');
+  });
+});
+
+describe('mean curves over runs', () => {
+  it('a run that has stopped keeps its last value, so the mean does not jump where it ends', () => {
+    const rows = [
+      ...[1, 2, 3].map((pass) => ({ fraction: 0.1, run: 0, pass, auc: pass })),
+      ...[1, 2, 3, 4, 5].map((pass) => ({ fraction: 0.1, run: 1, pass, auc: 10 })),
+      { fraction: 0.2, run: 0, pass: 2, auc: 7 },
+    ];
+    const m = meanCurves(rows, (r) => r.pass, (r) => r.auc);
+    const at = (f: number, step: number) => m.find((c) => c.f === f && c.step === step);
+    expect(at(0.1, 1)).toMatchObject({ value: 5.5, n: 2 });
+    expect(at(0.1, 4)).toMatchObject({ value: 6.5, n: 2 });
+    expect(at(0.1, 5)).toMatchObject({ value: 6.5, n: 2 });
+    expect(at(0.2, 2)).toMatchObject({ value: 7, n: 1 });
+    expect(at(0.2, 1)).toBeUndefined();
+    expect(m).toHaveLength(6);
   });
 });
 
