@@ -15,7 +15,7 @@
 // The platform starts workers through a ThreadHost: Node's is registered by the Node entry points
 // (src/node/threads.ts); browsers get one here when the page is cross-origin isolated.
 
-/** Operations a job can run (indices into OPS in the worker too). */
+/** Operations a job can run (the numbers runShare dispatches on). */
 export const OP_SOLVE = 0;
 export const OP_LOSS = 1;
 export const OP_RESIDUAL = 2;
@@ -126,7 +126,7 @@ export interface WorkerLike {
 
 /** How a platform starts workers. */
 export interface ThreadHost {
-  /** Why threads are or are not available ('' when they are). */
+  /** What starts the workers, e.g. 'worker_threads'. */
   readonly name: string;
   /** Logical cores: the default thread count. */
   cores(): number;
@@ -182,12 +182,10 @@ export function workBlocks(indptr: Int32Array, start: number, end: number, perRo
   const n = Math.max(1, Math.min(BLOCKS, rows));
   const total = indptr[end] - indptr[start] + perRow * rows;
   out[0] = start;
-  let b = 1;
-  let u = start;
-  for (; b < n; b++) {
+  for (let b = 1; b < n; b++) {
     const target = (total * b) / n;
     // first row boundary whose work before it reaches the target (at least one row per block)
-    let lo = Math.max(u + 1, out[b - 1] + 1);
+    let lo = out[b - 1] + 1;
     let hi = end - (n - b);
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
@@ -195,7 +193,6 @@ export function workBlocks(indptr: Int32Array, start: number, end: number, perRo
       else hi = mid;
     }
     out[b] = lo;
-    u = lo;
   }
   out[n] = end;
   return n;

@@ -32,6 +32,7 @@ interface WasmExports {
 }
 
 let bytesCache: Uint8Array | undefined;
+let sharedBytesCache: Uint8Array | undefined;
 
 function base64Bytes(b64: string): Uint8Array {
   const bin = atob(b64);
@@ -44,6 +45,12 @@ function base64Bytes(b64: string): Uint8Array {
 export function wasmBytes(): Uint8Array {
   bytesCache ??= base64Bytes(WASM_BASE64);
   return bytesCache;
+}
+
+/** The same kernels built for threads over a shared memory. */
+function sharedWasmBytes(): Uint8Array {
+  sharedBytesCache ??= base64Bytes(WASM_SHARED_BASE64);
+  return sharedBytesCache;
 }
 
 /** True when this engine validates the SIMD module. */
@@ -92,11 +99,13 @@ interface Arena {
 
 let sharedArena: Promise<Arena> | undefined;
 let sharedModule: WebAssembly.Module | undefined;
+/** The private-memory module, compiled once for every single-threaded kernels object. */
+let privateModule: Promise<WebAssembly.Module> | undefined;
 
 /** The process-wide shared memory that every multi-threaded kernels object allocates in. */
 function theSharedArena(): Promise<Arena> {
   sharedArena ??= (async () => {
-    sharedModule ??= await WebAssembly.compile(base64Bytes(WASM_SHARED_BASE64) as BufferSource);
+    sharedModule ??= await WebAssembly.compile(sharedWasmBytes() as BufferSource);
     const memory = new WebAssembly.Memory({ initial: 16, maximum: SHARED_MAX_PAGES, shared: true } as WebAssembly.MemoryDescriptor);
     return arenaOver(memory, await WebAssembly.instantiate(sharedModule, { env: { memory } }), sharedModule, threadHost());
   })();
@@ -126,14 +135,15 @@ export function shutdownThreads(): void {
 export interface WasmKernelOptions {
   /** Threads (calling thread included); more than 1 needs shared memory and a thread host. */
   threads?: number;
-  /** An already compiled private-memory module. */
-  module?: WebAssembly.Module;
 }
+
+let sharedModuleValid: boolean | undefined;
 
 /** Why `threads` > 1 cannot run here, or '' when it can. */
 export function threadsUnavailable(): string {
   if (!sharedMemorySupported()) return 'this engine cannot share WebAssembly memory between threads (no SharedArrayBuffer; a browser page needs cross-origin isolation)';
-  if (!WebAssembly.validate(base64Bytes(WASM_SHARED_BASE64) as BufferSource)) return 'this engine does not support WebAssembly threads';
+  sharedModuleValid ??= WebAssembly.validate(sharedWasmBytes() as BufferSource);
+  if (!sharedModuleValid) return 'this engine does not support WebAssembly threads';
   if (!threadHost()) return 'no way to start worker threads here (Node: import untrain-als in Node or untrain-als/node; browsers: Web Workers on a cross-origin-isolated page)';
   return '';
 }
@@ -150,7 +160,8 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<K
     arena = await theSharedArena();
     await arena.dispatcher.grow(asked);
   } else {
-    const mod = opts.module ?? (await WebAssembly.compile(wasmBytes() as BufferSource));
+    privateModule ??= WebAssembly.compile(wasmBytes() as BufferSource);
+    const mod = await privateModule;
     const memory = new WebAssembly.Memory({ initial: 16 });
     arena = arenaOver(memory, await WebAssembly.instantiate(mod, { env: { memory } }));
   }
@@ -177,7 +188,10 @@ function wasmKernels(arena: Arena, threads: number, threadNote: string): Kernels
   const scratchFor = (bytes: number): number => {
     const each = Math.ceil(bytes / 16) * 16;
     if (each > scratchBytes) {
-      if (scratchPtr) heap.free(scratchPtr), owned.delete(scratchPtr);
+      if (scratchPtr) {
+        owned.delete(scratchPtr);
+        heap.free(scratchPtr);
+      }
       scratchPtr = alloc(each * threads);
       scratchBytes = each;
     }
