@@ -50,34 +50,28 @@ export function pairScoresMany(model: ALS, sets: readonly IndexPairs[], ranks = 
     rankPercentile: new Float64Array(ranks ? p.users.length : 0),
   }));
   // each user's pairs as (set, index) in two parallel lists
-  const bySet = new Map<number, number[]>();
-  const byIdx = new Map<number, number[]>();
+  const byUser = new Map<number, { ks: number[]; ts: number[] }>();
   sets.forEach((p, k) => {
     for (let t = 0; t < p.users.length; t++) {
       const u = p.users[t];
-      let a = bySet.get(u);
-      if (!a) {
-        a = [];
-        bySet.set(u, a);
-        byIdx.set(u, []);
-      }
-      a.push(k);
-      byIdx.get(u)!.push(t);
+      let g = byUser.get(u);
+      if (!g) byUser.set(u, (g = { ks: [], ts: [] }));
+      g.ks.push(k);
+      g.ts.push(t);
     }
   });
   const sc = model.scorer();
   const nItems = model.nItems;
   const sorted = new Float32Array(nItems);
   try {
-    const users = Int32Array.from(bySet.keys());
+    const users = Int32Array.from(byUser.keys());
     for (let start = 0; start < users.length; start += sc.batch) {
       const count = Math.min(sc.batch, users.length - start);
       const s = sc.score(users.subarray(start, start + count), count);
       for (let b = 0; b < count; b++) {
         const o = b * nItems;
         const u = users[start + b];
-        const ks = bySet.get(u)!;
-        const ts = byIdx.get(u)!;
+        const { ks, ts } = byUser.get(u)!;
         const useSort = ranks && ks.length >= SORT_FROM;
         if (useSort) {
           sorted.set(s.subarray(o, o + nItems));
