@@ -13,7 +13,7 @@ import { ALS } from '../model/als.js';
 import { modelFromBytes, modelToBytes } from '../model/persist.js';
 import { retrain } from '../model/retrain.js';
 import { pairsAt } from '../model/forget.js';
-import type { AlsOptions } from '../model/options.js';
+import { resolveOptions, type AlsOptions } from '../model/options.js';
 import type { ExperimentResults, KsFigure, SummaryRow } from './report.js';
 import {
   beforeAfterAuc, forgottenVsHeldOut, membershipInference, miSplit, pairScores, vulnerability,
@@ -62,14 +62,13 @@ export async function runExperiment(
   const untrainCurves: ExperimentResults['untrainCurves'] = [];
   const cells: Cell[] = [];
   const total = opts.runs * opts.scenarios.length * opts.fractions.length;
-  let model0: ALS | undefined;
   for (let run = 0; run < opts.runs; run++) {
     const ds: Dataset = prepareDataset(data, { holdout: 0.01, seed: run });
     const base = await ALS.create({ ...opts.model, seed: run });
-    model0 = base;
     // no early stopping on the held-out pairs: they must stay pairs no model was fitted or chosen on
     await base.fit(ds);
     const bytes = modelToBytes(base);
+    base.dispose(); // every model of the run is restored from these bytes
     const heldOut = pairsAt(ds.test!);
     // interaction counts in the data the base model saw (the same features for every model)
     const userCount = new Float64Array(ds.users.size);
@@ -135,10 +134,8 @@ export async function runExperiment(
       }
     }
     undeleted.dispose();
-    if (run < opts.runs - 1) base.dispose();
   }
-  const o = model0!.options;
-  model0!.dispose();
+  const o = resolveOptions(opts.model);
   return {
     meta: {
       data: source, users: data.users.size, items: data.items.size, interactions: data.csr.indptr[data.csr.rows],
