@@ -7,8 +7,10 @@
 //
 // With a pool, threads 1..N−1 are workers that each instantiate the same compiled module over the
 // same shared memory and wait on a control block in it (Atomics.wait); the calling thread posts a
-// job (operation, arguments, each thread's range of blocks), runs its own share, and waits until
-// the workers are done. Workers only run kernels on pointers they are given; the calling thread
+// job (operation, arguments, which threads take part), runs blocks itself, and waits until the
+// workers are done. Threads claim blocks one at a time from a shared counter, so a thread that is
+// slowed (another process on its core, a late wake-up) simply runs fewer blocks; which thread ran
+// a block changes nothing in its result. Workers only run kernels on pointers they are given; the calling thread
 // allocates everything. Without a pool (private memory, or no thread host) the caller runs all the
 // blocks itself.
 //
@@ -36,6 +38,8 @@ const RESULTS = 5;
 const SCRATCH = 6;
 const SCRATCH_BYTES = 7;
 const READY = 8;
+/** The next block to claim (Atomics.add); the job's blocks are [0, the participants' `to`). */
+const NEXT = 9;
 const ARGS = 16;
 const RANGES = 32;
 /** Slot RANGES + 2·MAX_THREADS + t: the last job generation worker t finished (see workerMain). */
@@ -45,7 +49,8 @@ export const CONTROL_INTS = DONE + MAX_THREADS;
 const STALL_MS = 300_000;
 
 /**
- * One thread's share of the current job: blocks [from, to) of the control block's ranges. Runs on
+ * One thread's share of the current job: it takes part when its range [from, to) is not empty, and
+ * then claims blocks below `to` from the shared counter (slot 9) until none is left. Runs on
  * workers (its source is sent to them, so it may use nothing but its parameters and globals) and
  * on the calling thread alike.
  */
@@ -59,7 +64,7 @@ export function runShare(exp: any, buffer: ArrayBufferLike, ctl: number, t: numb
   const res = new Float64Array(buffer, c[5], 128);
   const scratch = c[6] + t * c[7];
   const a = c.subarray(16, 32);
-  for (let b = from; b < to; b++) {
+  for (let b = Atomics.add(c, 9, 1); b < to; b = Atomics.add(c, 9, 1)) {
     const s = bounds[b];
     const e = bounds[b + 1];
     if (op === 0) {
@@ -279,7 +284,7 @@ export class Dispatcher {
   /**
    * Runs operation `op` with `args` over the `nBlocks` blocks already in bounds() (each about the
    * same work), on `threads` threads (at most size), with `scratchBytes` of scratch per thread from
-   * `scratch`. Each thread gets a contiguous run of blocks.
+   * `scratch`. The threads that take part claim blocks from a shared counter.
    */
   run(op: number, args: ArrayLike<number>, nBlocks: number, threads: number, scratch: number, scratchBytes: number): void {
     const c = this.control();
@@ -290,9 +295,10 @@ export class Dispatcher {
     c[SCRATCH_BYTES] = scratchBytes;
     for (let i = 0; i < 16; i++) c[ARGS + i] = i < args.length ? args[i] : 0;
     for (let t = 0; t < this.size; t++) {
-      c[RANGES + 2 * t] = t < T ? Math.floor((nBlocks * t) / T) : nBlocks;
-      c[RANGES + 2 * t + 1] = t < T ? Math.floor((nBlocks * (t + 1)) / T) : nBlocks;
+      c[RANGES + 2 * t] = t < T ? 0 : nBlocks;
+      c[RANGES + 2 * t + 1] = nBlocks;
     }
+    Atomics.store(c, NEXT, 0);
     const workers = this.workers.length;
     const post = T > 1 && workers > 0;
     const gen = post ? Atomics.add(c, GEN, 1) + 1 : 0;
