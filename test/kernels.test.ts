@@ -190,7 +190,8 @@ describe.each(['wasm', 'js'] as const)('%s kernels against float64 references', 
         const out = Float64Array.from(start); // added to, not overwritten
         kern().residualRows(L.csr, L.X, L.Y, L.gram, k, 0, p.m, out);
         expect(Math.abs(out[0] - start[0] - rr) / rr, `k ${k} rr`).toBeLessThan(tol);
-        expect(Math.abs(out[1] - start[1] - bb) / bb, `k ${k} bb`).toBeLessThan(1e-12);
+        // b = Σ c y only scales the certificate, so the WASM kernel sums it in float32
+        expect(Math.abs(out[1] - start[1] - bb) / bb, `k ${k} bb`).toBeLessThan(kern().name === 'js' ? 1e-12 : 1e-6);
       };
       // random x: residual of size ‖b‖, float64 throughout
       check(p.X, 1e-10, [5, 7]);
@@ -340,13 +341,13 @@ describe('WASM and JS agree on every kernel from identical inputs', () => {
       const lj = js.lossRows(J.csr, J.X, J.Y, k, 0, p.m);
       expect(Math.abs(lw - lj) / Math.abs(lj)).toBeLessThan(1e-6);
 
-      // residual: float64 in both: 1e-9 relative
+      // residual: float64 in both: 1e-9 relative; ‖b‖² (b summed in float32 by WASM): 1e-6
       const rw = new Float64Array(2);
       const rj = new Float64Array(2);
       wasm.residualRows(W.csr, W.X, W.Y, W.gram, k, 0, p.m, rw);
       js.residualRows(J.csr, J.X, J.Y, J.gram, k, 0, p.m, rj);
       expect(Math.abs(rw[0] - rj[0]) / rj[0]).toBeLessThan(1e-9);
-      expect(Math.abs(rw[1] - rj[1]) / rj[1]).toBeLessThan(1e-9);
+      expect(Math.abs(rw[1] - rj[1]) / rj[1]).toBeLessThan(1e-6);
 
       // score: float32 dot products: 1e-5 relative
       const rows = Int32Array.from([0, 5, 40, 17]);

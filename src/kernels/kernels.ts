@@ -55,6 +55,11 @@ export interface SolveArgs {
   scratch: F32Buf;
 }
 
+/** Bytes of scratch one thread's residualRows needs: G, x and the residual in float64, b, four dots. */
+export function residualScratchBytes(k: number): number {
+  return 8 * k * k + 20 * k + 32;
+}
+
 /** Floats of scratch one `solveRows` or `invertRows` call needs (also enough for `shermanMorrison`). */
 export function solveScratchFloats(k: number): number {
   return k * k + 4 * k + 4;

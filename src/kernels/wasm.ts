@@ -1,7 +1,7 @@
 // Loads the AssemblyScript SIMD kernels and wraps them in the `Kernels` interface. Buffers live in
 // the module's linear memory; their typed-array views are zero-copy and are re-created whenever the
 // memory grows (growth detaches the old ArrayBuffer).
-import { solveScratchFloats, type CsrBufs, type F32Buf, type I32Buf, type InvertArgs, type Kernels, type SolveArgs } from './kernels.js';
+import { residualScratchBytes, solveScratchFloats, type CsrBufs, type F32Buf, type I32Buf, type InvertArgs, type Kernels, type SolveArgs } from './kernels.js';
 import { Heap } from './heap.js';
 import {
   Dispatcher, evenBlocks, OP_INVERT, OP_LOSS, OP_RESIDUAL, OP_SCORE, OP_SOLVE, sharedMemorySupported, threadHost,
@@ -248,7 +248,7 @@ function wasmKernels(arena: Arena, threads: number, threadNote: string): Kernels
     },
     residualRows: (c: CsrBufs, X, Y, G, k, start, end, out) => {
       if (end <= start) return;
-      const each = perThread(k);
+      const each = scratchFor(residualScratchBytes(k));
       const n = blocksOf(c, start, end, k >> 1);
       dispatcher.run(OP_RESIDUAL, [c.indptr.ptr, c.indices.ptr, c.conf.ptr, X.ptr, Y.ptr, G.ptr, k], n, use(rowWork(c, start, end, k)), scratchPtr, each);
       out[0] += sumResults(n, 0);
