@@ -1,13 +1,31 @@
 // Bundles the library (browser/worker-safe core), the Node helpers and the CLI with esbuild.
 // Type declarations come from `tsc --emitDeclarationOnly` (see package.json "build:types").
+import { readFileSync } from 'node:fs';
 import esbuild from 'rollup-plugin-esbuild';
 
 const external = (id) => id.startsWith('node:') || /^vega(-lite)?(\/|$)/.test(id);
 const plugins = [esbuild({ target: 'node20', minify: false })];
 
+// The workerd entry imports the kernels as a .wasm file (the platform compiles it): the import stays
+// an import of ./untrain_als.wasm, which is written next to the bundle.
+const WASM_FILE = 'untrain_als.wasm';
+const workerWasm = {
+  name: 'worker-wasm',
+  resolveId: (id) => (id.endsWith('.wasm') ? { id: `./${WASM_FILE}`, external: true } : null),
+  generateBundle() {
+    this.emitFile({ type: 'asset', fileName: WASM_FILE, source: readFileSync(`build/${WASM_FILE}`) });
+  },
+};
+
 export default [
   { input: 'src/index.ts', output: { file: 'dist/index.js', format: 'es', sourcemap: true }, external, plugins },
   { input: 'src/index.node.ts', output: { file: 'dist/index.node.js', format: 'es', sourcemap: true }, external, plugins },
+  {
+    input: 'src/index.worker.ts',
+    output: { file: 'dist/index.worker.js', format: 'es', sourcemap: true },
+    external,
+    plugins: [workerWasm, ...plugins],
+  },
   { input: 'src/node/index.ts', output: { file: 'dist/node.js', format: 'es', sourcemap: true }, external, plugins },
   {
     input: 'src/cli.ts',

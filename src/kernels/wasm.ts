@@ -53,8 +53,9 @@ function sharedWasmBytes(): Uint8Array {
   return sharedBytesCache;
 }
 
-/** True when this engine validates the SIMD module. */
+/** True when this engine validates the SIMD module (or the platform compiled it: useCompiledModule). */
 export function wasmSimdSupported(): boolean {
+  if (compiledModuleGiven) return true;
   try {
     return typeof WebAssembly === 'object' && WebAssembly.validate(wasmBytes() as BufferSource);
   } catch {
@@ -101,6 +102,17 @@ let sharedArena: Promise<Arena> | undefined;
 let sharedModule: WebAssembly.Module | undefined;
 /** The private-memory module, compiled once for every single-threaded kernels object. */
 let privateModule: Promise<WebAssembly.Module> | undefined;
+let compiledModuleGiven = false;
+
+/**
+ * Hands the kernels the SIMD module (private memory) compiled by the platform. For Cloudflare
+ * workerd, which refuses to compile WebAssembly from bytes at run time but compiles a `.wasm` file
+ * the worker imports; the worker entry point (src/index.worker.ts) calls this.
+ */
+export function useCompiledModule(module: WebAssembly.Module): void {
+  privateModule = Promise.resolve(module);
+  compiledModuleGiven = true;
+}
 
 /** The process-wide shared memory that every multi-threaded kernels object allocates in. */
 function theSharedArena(): Promise<Arena> {
@@ -142,9 +154,9 @@ let sharedModuleValid: boolean | undefined;
 /** Why `threads` > 1 cannot run here, or '' when it can. */
 export function threadsUnavailable(): string {
   if (!sharedMemorySupported()) return 'this engine cannot share WebAssembly memory between threads (no SharedArrayBuffer; a browser page needs cross-origin isolation)';
+  if (!threadHost()) return 'no way to start worker threads here (Node: import untrain-als in Node or untrain-als/node; browsers: Web Workers on a cross-origin-isolated page)';
   sharedModuleValid ??= WebAssembly.validate(sharedWasmBytes() as BufferSource);
   if (!sharedModuleValid) return 'this engine does not support WebAssembly threads';
-  if (!threadHost()) return 'no way to start worker threads here (Node: import untrain-als in Node or untrain-als/node; browsers: Web Workers on a cross-origin-isolated page)';
   return '';
 }
 
