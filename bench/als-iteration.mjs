@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ALS, modelFromBytes, modelToBytes, sampleTrainingPairs, shutdownThreads } from '../dist/index.node.js';
 import { SETS, benchDir, list, loadSet, log, machine, withoutTest, writeJson } from './lib/common.mjs';
-import { CONFIGS, timeEvaluation, timeTask, timedForget, timedRetrain, trainToCertificate } from './lib/measure.mjs';
+import { CONFIGS, timeEvaluation, timeInterleaved, timeTask, timedForget, timedRetrain, trainToCertificate } from './lib/measure.mjs';
 import { figure, textReport } from './lib/report.mjs';
 
 const HELP = `npm run bench -- [options]      (node bench/als-iteration.mjs after npm run build)
@@ -29,7 +29,9 @@ const HELP = `npm run bench -- [options]      (node bench/als-iteration.mjs afte
   --solvers <list>     cg,cholesky (default both)
   --configs <list>     ${Object.keys(CONFIGS).join(',')} (default all; wasm-threads uses every core)
   --backends <list>    wasm,js: keep only the configurations on these backends (default both)
-  --time <ms>          tinybench time budget per task (default 1500; --quick 300)
+  --time <ms>          tinybench time budget per task (default 1500, passes 3000; --quick 300, 600)
+  --rounds <n>         passes: the configurations take turns in n rounds, each figure is the median
+                       of all its samples (default 6; --quick 3)
   --slow <s>           when one run of a task takes longer than this, report that single timing (default 3)
   --js-max <n>         skip js on sets with more than n interactions (default 5000000)
   --forget-set <name>  data of the forgetting section (default ml1m; --quick ml100k)
@@ -49,7 +51,7 @@ let settings;
 try {
   ({ values: v } = parseArgs({
     options: Object.fromEntries([
-      ...['sections', 'sets', 'factors', 'solvers', 'configs', 'backends', 'time', 'slow', 'js-max', 'forget-set', 'fraction',
+      ...['sections', 'sets', 'factors', 'solvers', 'configs', 'backends', 'time', 'rounds', 'slow', 'js-max', 'forget-set', 'fraction',
         'forget-seed', 'tol', 'base-tol', 'max', 'budget', 'data', 'out'].map((name) => [name, { type: 'string' }]),
       ...['quick', 'json', 'help'].map((name) => [name, { type: 'boolean' }]),
     ]),
@@ -87,6 +89,8 @@ function readSettings(v) {
     configs: oneOf('configs', list(v.configs, Object.keys(CONFIGS).join(',')), Object.keys(CONFIGS))
       .filter((c) => oneOf('backends', list(v.backends, 'wasm,js'), ['wasm', 'js']).includes(CONFIGS[c].backend)),
     time: number('time', quick ? 300 : 1500),
+    passTime: number('time', quick ? 600 : 3000),
+    rounds: Math.max(1, Math.round(number('rounds', quick ? 3 : 6))),
     slow: number('slow', 3),
     jsMax: number('js-max', 5e6),
     forgetSet: oneOf('forget-set', [v['forget-set'] ?? (quick ? 'ml100k' : 'ml1m')], Object.keys(SETS))[0],
@@ -154,18 +158,28 @@ async function measureSet(name) {
       const evaluate = measureEval && solver === settings.solvers[0];
       const pass = { set: name, label: set.label, factors, solver, results: {} };
       const ev = { set: name, label: set.label, factors, modelSolver: solver, results: {} };
+      const models = {};
       for (const config of settings.configs) {
         const skipped = jsSkip(config, set);
         if (skipped) {
           pass.results[config] = ev.results[config] = { skipped };
           continue;
         }
-        const model = await modelOn(config, { options: { factors, solver, iterations: 0 } });
-        await model.fit(set.ds); // loads the data, random start, no passes
-        if (measurePasses) {
-          const r = (pass.results[config] = await timeTask(`${name} k${factors} ${solver} ${config}`, () => model.iterate(), { time, slow }));
-          log(`  k${factors} ${solver.padEnd(8)} ${config.padEnd(13)} ${(r.seconds * 1000).toFixed(2)} ms/pass (${r.samples} run${r.samples > 1 ? 's' : ''})`);
-        }
+        models[config] = await modelOn(config, { options: { factors, solver, iterations: 0 } });
+        await models[config].fit(set.ds); // loads the data, random start, no passes
+      }
+      if (measurePasses) {
+        // the configurations take turns, so drift in the machine's speed hits them alike
+        const names = Object.keys(models);
+        const tasks = names.map((config) => ({ name: `${name} k${factors} ${solver} ${config}`, fn: () => models[config].iterate() }));
+        const timed = await timeInterleaved(tasks, { time: settings.passTime, slow, rounds: settings.rounds });
+        names.forEach((config, i) => {
+          const r = (pass.results[config] = timed[i]);
+          const spread = r.single ? '1 run' : `${r.samples} runs in ${r.rounds} rounds, quartiles ${(r.p25 * 1000).toFixed(2)}–${(r.p75 * 1000).toFixed(2)}`;
+          log(`  k${factors} ${solver.padEnd(8)} ${config.padEnd(13)} ${(r.seconds * 1000).toFixed(2)} ms/pass (median; ${spread})`);
+        });
+      }
+      for (const [config, model] of Object.entries(models)) {
         if (evaluate) {
           const r = (ev.results[config] = await timeEvaluation(model, { time, slow }));
           log(`  k${factors} ${config.padEnd(13)} AUC ${r.aucSeconds.toFixed(3)} s, top-10 ${(r.recommendSeconds * 1000).toFixed(3)} ms, ${r.usersPerSecond.toFixed(0)} users/s`);

@@ -31,6 +31,39 @@ export async function timeTask(name, fn, { time, slow }) {
 }
 
 /**
+ * Median seconds of each task, measured in interleaved rounds: this machine's speed drifts with
+ * whatever else runs on its host, so the configurations compared take turns (`rounds` short
+ * tinybench runs each, `time` ms in all per task) and the median of all samples is the figure.
+ * A task whose first run takes longer than `slow` seconds is timed by that run alone.
+ * Returns, per task, { seconds (median), mean, samples, rounds, p25, p75, single }.
+ */
+export async function timeInterleaved(tasks, { time, slow, rounds = 5 }) {
+  const out = tasks.map(({ fn }) => {
+    const t0 = performance.now();
+    fn();
+    const first = seconds(t0);
+    return first > slow ? { seconds: first, mean: first, samples: 1, single: true } : { all: [] };
+  });
+  const timed = tasks.map((t, i) => ({ ...t, i })).filter(({ i }) => !out[i].single);
+  for (let r = 0; r < rounds; r++) {
+    for (const { name, fn, i } of timed) {
+      const bench = new Bench({ time: time / rounds, warmup: false, iterations: 2, retainSamples: true });
+      bench.add(name, fn);
+      await bench.run();
+      const res = bench.tasks[0].result;
+      if (res.state !== 'completed') throw res.error ?? new Error(`${name}: tinybench ended ${res.state}`);
+      out[i].all.push(...res.latency.samples);
+    }
+  }
+  for (const { i } of timed) {
+    const a = out[i].all.sort((x, y) => x - y);
+    const q = (p) => a[Math.min(a.length - 1, Math.floor(p * a.length))] / 1000;
+    out[i] = { seconds: q(0.5), mean: a.reduce((x, y) => x + y, 0) / a.length / 1000, p25: q(0.25), p75: q(0.75), samples: a.length, rounds, single: false };
+  }
+  return out;
+}
+
+/**
  * Evaluation of a fitted model with a test set: held-out AUC, the latency of top-10 for one user
  * (mean over up to `sample` users spread over the ids) and the throughput of top-10 for every user
  * (stopped after `maxSeconds`; `throughputUsers` says how many were done).
