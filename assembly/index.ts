@@ -10,5 +10,5 @@ export function heapBase(): usize {
 export { gram } from './gram';
 export { solveRows } from './solve';
 export { lossRows, residualRows } from './loss';
-export { scoreRows } from './score';
+export { countBelow, scoreRows } from './score';
 export { invertRows, shermanMorrison, symv } from './sherman';

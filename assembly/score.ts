@@ -26,3 +26,37 @@ export function scoreRows(q: usize, rows: usize, count: i32, y: usize, n: i32, k
     }
   }
 }
+
+/**
+ * Σ_j [s_j < v] + ½ Σ_j [s_j = v] over s[0..n): how many scores rank below v, ties counting half
+ * (the held-out AUC's count; src/eval/auc.ts takes the user's own items out afterwards). Four
+ * comparisons per instruction, whose all-ones lanes (−1) are subtracted from lane counters.
+ */
+export function countBelow(s: usize, n: i32, v: f32): f64 {
+  const vv = f32x4.splat(v);
+  let lt0 = i32x4.splat(0);
+  let eq0 = lt0;
+  let lt1 = lt0;
+  let eq1 = lt0;
+  const e8 = s + ((<usize>n >> 3) << 5);
+  while (s < e8) {
+    const a = v128.load(s);
+    const b = v128.load(s, 16);
+    lt0 = i32x4.sub(lt0, f32x4.lt(a, vv));
+    eq0 = i32x4.sub(eq0, f32x4.eq(a, vv));
+    lt1 = i32x4.sub(lt1, f32x4.lt(b, vv));
+    eq1 = i32x4.sub(eq1, f32x4.eq(b, vv));
+    s += 32;
+  }
+  const lt = i32x4.add(lt0, lt1);
+  const eq = i32x4.add(eq0, eq1);
+  let below = i32x4.extract_lane(lt, 0) + i32x4.extract_lane(lt, 1) + i32x4.extract_lane(lt, 2) + i32x4.extract_lane(lt, 3);
+  let ties = i32x4.extract_lane(eq, 0) + i32x4.extract_lane(eq, 1) + i32x4.extract_lane(eq, 2) + i32x4.extract_lane(eq, 3);
+  for (let t = n & 7; t > 0; t--) {
+    const x = load<f32>(s);
+    if (x < v) below++;
+    else if (x == v) ties++;
+    s += 4;
+  }
+  return <f64>below + 0.5 * <f64>ties;
+}

@@ -361,6 +361,21 @@ describe('WASM and JS agree on every kernel from identical inputs', () => {
       js.scoreRows(J.X, sj, 4, J.Y, p.n, k, oj);
       expect(maxRelErr(ow.view, oj.view)).toBeLessThan(1e-5);
 
+      // countBelow: exact counts, the same on both backends and by brute force, over scores with
+      // ties and NaN, at every offset and length around the 8-wide SIMD loop's tails
+      const sc = Float32Array.from(ow.view, (x, i) => (i % 7 === 0 ? Math.fround(x / 3) : i % 11 === 0 ? 0.25 : x));
+      sc[5] = NaN;
+      ow.view.set(sc);
+      oj.view.set(sc);
+      for (const [offset, len] of [[0, p.n], [1, 7], [3, 8], [9, 17], [p.n, p.n]] as const) {
+        for (const v of [0.25, sc[offset + 2], -1e9, 1e9, sc[offset]]) {
+          let want = 0;
+          for (let j = offset; j < offset + len; j++) want += sc[j] < Math.fround(v) ? 1 : sc[j] === Math.fround(v) ? 0.5 : 0;
+          expect(wasm.countBelow(ow, offset, len, v), `offset ${offset} n ${len} v ${v}`).toBe(want);
+          expect(js.countBelow(oj, offset, len, v)).toBe(want);
+        }
+      }
+
       // solves: float32 arithmetic (WASM) vs float64 arithmetic on float32 storage (JS). Cholesky:
       // 1e-4. CG (3 steps, warm start): the start residual b − Ax is a difference of large terms
       // kept in float32 by both backends, and on rows with cond(A_u) ~ 1e3 each backend's iterate

@@ -14,6 +14,11 @@ export interface UserScorer {
   readonly batch: number;
   /** Scores of all items for users[0..count): a view laid out [b·nItems + j], valid until the next call. */
   score(users: Int32Array, count: number): Float32Array;
+  /**
+   * Optional, a faster equal of the loop: #{j: s[offset + j] < v} + ½ #{j: s[offset + j] = v} over
+   * the nItems scores at `offset` of the last `score` call.
+   */
+  countBelow?(offset: number, v: number): number;
 }
 
 /** Calls `visit(user, scores, offset)` for every user that has at least one entry in `rows`. */

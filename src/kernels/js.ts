@@ -245,6 +245,18 @@ function scoreRows(
   }
 }
 
+function countBelow(sb: F32Buf, offset: number, n: number, v: number): number {
+  const s = sb.view;
+  const f = Math.fround(v);
+  let below = 0;
+  let ties = 0;
+  for (let j = offset; j < offset + n; j++) {
+    if (s[j] < f) below++;
+    else if (s[j] === f) ties++;
+  }
+  return below + 0.5 * ties;
+}
+
 /**
  * X (k × k at x[xo..)) = (L Lᵀ)⁻¹ = Zᵀ Z with Z = L⁻¹ (the solves for all identity columns at
  * once), L in the lower triangle of m, overwritten by Z. Only the lower triangle of X is computed;
@@ -359,6 +371,7 @@ export function createJsKernels(): Kernels {
     lossRows,
     residualRows,
     scoreRows,
+    countBelow,
     invertRows,
     shermanMorrison,
     symv,

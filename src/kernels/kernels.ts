@@ -135,6 +135,9 @@ export interface Kernels {
   /** out[b·n + j] = Q[rows[b]]·Y[j] for b < count, j < n. */
   scoreRows(Q: F32Buf, rows: I32Buf, count: number, Y: F32Buf, n: number, k: number, out: F32Buf): void;
 
+  /** #{j < n: s[offset + j] < v} + ½ #{j < n: s[offset + j] = v} (the held-out AUC's count). */
+  countBelow(s: F32Buf, offset: number, n: number, v: number): number;
+
   /**
    * For rows r in [start, end): out[(r − start)·k² …] = A_r⁻¹ (full k × k, row-major, exactly
    * symmetric), A_r built as `solveRows` builds it; a row with no stored pair gets gram⁻¹. Cholesky,

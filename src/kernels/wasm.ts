@@ -22,6 +22,7 @@ interface WasmExports {
     k: number, start: number, end: number, out: number, scratch: number,
   ): void;
   scoreRows(q: number, rows: number, count: number, y: number, n: number, k: number, out: number): void;
+  countBelow(s: number, n: number, v: number): number;
   invertRows(
     indptr: number, indices: number, conf: number, y: number, gram: number,
     k: number, start: number, end: number, out: number, scratch: number,
@@ -271,6 +272,7 @@ function wasmKernels(arena: Arena, threads: number, threadNote: string): Kernels
       const nb = evenBlocks(0, count, dispatcher.bounds());
       dispatcher.run(OP_SCORE, [Q.ptr, rows.ptr, count, Y.ptr, n, k, out.ptr], nb, use(count * n), 0, 0);
     },
+    countBelow: (s, offset, n, v) => w.countBelow(s.ptr + offset * 4, n, v),
     invertRows: (a: InvertArgs) => {
       if (a.end <= a.start) return 0;
       const each = perThread(a.k);

@@ -501,6 +501,7 @@ export class ALS {
         kern.scoreRows(s.X, rows, count, s.Y, n, k, out);
         return out.view;
       },
+      countBelow: (offset: number, v: number): number => kern.countBelow(out, offset, n, v),
       release(): void {
         kern.free(out);
         kern.free(rows);

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { synthetic } from '../../src/data/synthetic.js';
+import { prepareDataset } from '../../src/data/dataset.js';
+import { ALS } from '../../src/model/als.js';
 import { heldOutAuc } from '../../src/eval/auc.js';
 import { rankingMetricsAtK } from '../../src/eval/ranking.js';
 import type { UserScorer } from '../../src/eval/scorer.js';
@@ -37,6 +40,26 @@ describe('held-out AUC', () => {
     expect(r.users).toBe(2);
     expect(r.auc).toBeCloseTo((a[0] + a[1] + a[2]) / 3, 12);
     expect(r.userAuc).toBeCloseTo(((a[0] + a[1]) / 2 + a[2]) / 2, 12);
+  });
+
+  it("a model's AUC (its kernel's countBelow) equals the plain loop's, on both backends", async () => {
+    const ds = prepareDataset(synthetic({ users: 300, items: 203, interactions: 9000, seed: 6 }), { holdout: 0.05, seed: 2 });
+    for (const backend of ['wasm', 'js'] as const) {
+      const m = await ALS.create({ factors: 8, iterations: 3, backend, threads: 1, seed: 1 });
+      await m.fit(ds);
+      const sc = m.scorer(16);
+      try {
+        expect(sc.countBelow).toBeTypeOf('function');
+        const plain: UserScorer = { nItems: sc.nItems, batch: sc.batch, score: (u, c) => sc.score(u, c) };
+        const got = heldOutAuc(sc, m.trainRows, m.testRows!);
+        expect(got.pairs).toBeGreaterThan(100);
+        expect(got).toEqual(heldOutAuc(plain, m.trainRows, m.testRows!));
+        expect(m.auc()).toEqual(got);
+      } finally {
+        sc.release();
+        m.dispose();
+      }
+    }
   });
 
   it('is 1 for a perfect ranking and 0 for a reversed one', () => {
