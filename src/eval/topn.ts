@@ -33,9 +33,12 @@ export function topN(
     }
   };
   if (cap > 0) {
+    // once the heap is full, most items lose to its worst entry: compare with that score first
+    let worst = -Infinity;
     for (let j = 0; j < count; j++) {
-      if (skip && skip(j)) continue;
       const s = scores[offset + j];
+      if (size === cap && s < worst) continue;
+      if (skip && skip(j)) continue;
       if (Number.isNaN(s)) continue;
       if (size < cap) {
         let i = size++;
@@ -52,6 +55,7 @@ export function topN(
         hi[0] = j;
         siftDown(0);
       }
+      if (size === cap) worst = scores[offset + hi[0]];
     }
   }
   const order = Array.from(hi.subarray(0, size)).sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0));

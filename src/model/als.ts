@@ -547,8 +547,12 @@ export class ALS {
   recommend(user: string | number, n = 10, opts: { filterSeen?: boolean } = {}): Recommendation[] {
     const u = this.userIndex(user);
     const scores = this.scoreAll(this.s.X, u);
-    const tr = this.trainRows;
-    return this.pick(scores, n, opts.filterSeen === false ? undefined : seenSkipper(tr.indices, tr.indptr[u], tr.indptr[u + 1]));
+    if (opts.filterSeen !== false) {
+      // topN passes over NaN scores: marking the seen items costs their count, not a test per item
+      const tr = this.trainRows;
+      for (let p = tr.indptr[u]; p < tr.indptr[u + 1]; p++) scores[tr.indices[p]] = NaN;
+    }
+    return this.pick(scores, n);
   }
 
   /** Items most similar to `item` by cosine of item factors (the item itself excluded). */
@@ -685,12 +689,6 @@ export class ALS {
 /** True when two typed arrays share bytes of the same buffer. */
 function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
   return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
-}
-
-function seenSkipper(indices: Int32Array, lo: number, hi: number): (j: number) => boolean {
-  const seen = new Set<number>();
-  for (let p = lo; p < hi; p++) seen.add(indices[p]);
-  return (j) => seen.has(j);
 }
 
 /** Every core the platform reports (1 where no worker threads can be started). */
