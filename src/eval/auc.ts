@@ -3,6 +3,7 @@
 // For every held-out pair (u, i): the fraction of items j that u has not interacted with (neither in
 // train nor in test) whose score is below s_ui, ties counting ½. `auc` is the mean over held-out
 // pairs; `userAuc` first averages each user's pairs, then averages over users.
+import { countBelowIn } from '../kernels/js.js';
 import { forEachScoredUser, type SparseRows, type UserScorer } from './scorer.js';
 
 export interface AucResult {
@@ -22,16 +23,8 @@ export function heldOutAuc(scorer: UserScorer, train: SparseRows, test: SparseRo
   let users = 0;
   // below + ½·ties over all n items (the scorer's kernel when it has one); the user's own items are
   // taken out after, so the loop over all items runs without a test per item
-  const countAll = (s: Float32Array, o: number, si: number): number => {
-    if (scorer.countBelow) return scorer.countBelow(o, si);
-    let below = 0;
-    let ties = 0;
-    for (let j = o; j < o + n; j++) {
-      if (s[j] < si) below++;
-      else if (s[j] === si) ties++;
-    }
-    return below + 0.5 * ties;
-  };
+  const countAll = (s: Float32Array, o: number, si: number): number =>
+    scorer.countBelow ? scorer.countBelow(o, si) : countBelowIn(s, o, n, si);
   forEachScoredUser(scorer, test, (u, s, o) => {
     let positives = 0;
     for (const rows of [train, test]) {

@@ -246,13 +246,16 @@ function scoreRows(
 }
 
 function countBelow(sb: F32Buf, offset: number, n: number, v: number): number {
-  const s = sb.view;
-  const f = Math.fround(v);
+  return countBelowIn(sb.view, offset, n, Math.fround(v));
+}
+
+/** #{j: s[offset + j] < v} + ½ #{j: s[offset + j] = v} over n scores (the twin of countBelow). */
+export function countBelowIn(s: Float32Array, offset: number, n: number, v: number): number {
   let below = 0;
   let ties = 0;
   for (let j = offset; j < offset + n; j++) {
-    if (s[j] < f) below++;
-    else if (s[j] === f) ties++;
+    if (s[j] < v) below++;
+    else if (s[j] === v) ties++;
   }
   return below + 0.5 * ties;
 }
