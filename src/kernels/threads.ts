@@ -10,9 +10,9 @@
 // job (operation, arguments, which threads take part), runs blocks itself, and waits until the
 // workers are done. Threads claim blocks one at a time from a shared counter, so a thread that is
 // slowed (another process on its core, a late wake-up) simply runs fewer blocks; which thread ran
-// a block changes nothing in its result. Workers only run kernels on pointers they are given; the calling thread
-// allocates everything. Without a pool (private memory, or no thread host) the caller runs all the
-// blocks itself.
+// a block changes nothing in its result. Workers only run kernels on pointers they are given; the
+// calling thread allocates everything. Without a pool (private memory, or no thread host) the
+// caller runs all the blocks itself.
 //
 // The platform starts workers through a ThreadHost: Node's is registered by the Node entry points
 // (src/node/threads.ts); browsers get one here when the page is cross-origin isolated.
