@@ -47,6 +47,11 @@ export function num(values: Record<string, unknown>, name: string, opts: { int?:
   return v;
 }
 
+/** --threads: a positive integer, or 0 / absent for every core. */
+export function threadsFlag(v: Record<string, unknown>): number | undefined {
+  return num(v, 'threads', { int: true, min: 0 });
+}
+
 export function oneOf<T extends string>(values: Record<string, unknown>, name: string, allowed: readonly T[]): T | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;

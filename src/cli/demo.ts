@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ALS } from '../model/als.js';
 import { BACKENDS } from '../kernels/select.js';
 import { loadModel, saveModel } from '../node/model-file.js';
-import { num, oneOf, parse } from './args.js';
+import { num, oneOf, parse, threadsFlag } from './args.js';
 import { loadDataset } from './data.js';
 import { progressBar } from './progress.js';
 import { trainResult, trainSummary } from './train.js';
@@ -39,7 +39,7 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
     regularization: 100,
     alpha: 10,
     backend: oneOf(v, 'backend', BACKENDS),
-    threads: num(v, 'threads', { int: true, min: 0 }),
+    threads: threadsFlag(v),
     seed,
   });
   const ds = await loadDataset({ holdout: 0.01, seed });

@@ -2,7 +2,7 @@
 import { BACKENDS } from '../kernels/select.js';
 import type { ALS } from '../model/als.js';
 import { loadModel } from '../node/model-file.js';
-import { num, oneOf, str, UsageError } from './args.js';
+import { oneOf, str, threadsFlag, UsageError } from './args.js';
 
 export const MODEL_FLAGS = {
   model: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
@@ -18,9 +18,4 @@ export function modelPath(v: Record<string, unknown>): string {
 /** Loads the --model file with the --backend override (default: the backend saved with it) and --threads. */
 export function openModel(v: Record<string, unknown>): Promise<ALS> {
   return loadModel(modelPath(v), { backend: oneOf(v, 'backend', BACKENDS), threads: threadsFlag(v) });
-}
-
-/** --threads: a positive integer, or 0 / absent for every core. */
-export function threadsFlag(v: Record<string, unknown>): number | undefined {
-  return num(v, 'threads', { int: true, min: 0 });
 }

@@ -4,7 +4,7 @@ import { SOLVERS, DEFAULT_OPTIONS as D, type AlsOptions } from '../model/options
 import { BACKENDS } from '../kernels/select.js';
 import { FORMATS } from '../data/parse.js';
 import { saveModel } from '../node/model-file.js';
-import { num, oneOf, parse, str } from './args.js';
+import { num, oneOf, parse, str, threadsFlag } from './args.js';
 import { DATA_HELP, loadDataset } from './data.js';
 import { progressBar } from './progress.js';
 import type { Io } from './io.js';
@@ -48,7 +48,7 @@ export function modelFlags(v: Record<string, unknown>): Partial<AlsOptions> {
     cgSteps: num(v, 'cg-steps', { int: true, min: 1 }),
     seed: num(v, 'seed', { int: true, min: 0 }),
     backend: oneOf(v, 'backend', BACKENDS),
-    threads: num(v, 'threads', { int: true, min: 0 }),
+    threads: threadsFlag(v),
   };
 }
 
