@@ -13,7 +13,7 @@
 // (memory of the removed data). It must also store which pairs are blocked (c = 0 entries), which
 // is itself a trace. It exists to reproduce the paper and to measure the difference; its
 // certificate and `lossRemain` are still computed on the retrain objective.
-import { SOLVER_CHOLESKY, freeCsr, type CsrBufs, type F32Buf } from '../kernels/kernels.js';
+import { SOLVER_CHOLESKY, freeCsr, type CsrBufs, type F32Buf, type I32Buf } from '../kernels/kernels.js';
 import { Rng, sampleWithoutReplacement } from '../data/random.js';
 import type { ALS, IterationReport } from './als.js';
 import { OptionError } from './options.js';
@@ -260,11 +260,14 @@ function instantStep(model: ALS, users: Int32Array, items: Int32Array): void {
     let nnz = 0;
     for (const r of rows) nnz += ip[r + 1] - ip[r];
     // (Cholesky ignores the start, so the copy of the old rows' factors is not needed)
-    const sub: CsrBufs = {
-      rows: rows.length, cols: csr.cols, indptr: kern.i32(rows.length + 1), indices: kern.i32(Math.max(1, nnz)), conf: kern.f32(Math.max(1, nnz)),
-    };
-    const Xs = kern.f32(rows.length * k);
+    const bufs: Array<F32Buf | I32Buf> = [];
+    const keep = <B extends F32Buf | I32Buf>(b: B): B => (bufs.push(b), b);
     try {
+      const sub: CsrBufs = {
+        rows: rows.length, cols: csr.cols, indptr: keep(kern.i32(rows.length + 1)),
+        indices: keep(kern.i32(Math.max(1, nnz))), conf: keep(kern.f32(Math.max(1, nnz))),
+      };
+      const Xs = keep(kern.f32(rows.length * k));
       // views taken after the allocations (growing a private memory detaches older ones)
       const [ip2, ci, cc] = [csr.indptr.view, csr.indices.view, csr.conf.view];
       const [sp, si, sc] = [sub.indptr.view, sub.indices.view, sub.conf.view];
@@ -282,8 +285,8 @@ function instantStep(model: ALS, users: Int32Array, items: Int32Array): void {
       const [xs, xd] = [Xs.view, X.view];
       rows.forEach((r, t) => xd.set(xs.subarray(t * k, (t + 1) * k), r * k));
     } finally {
-      kern.free(Xs);
-      freeCsr(kern, sub);
+      // everything allocated, even when a later allocation failed
+      for (const b of bufs) kern.free(b);
     }
   };
   const Yold = kern.f32(s.Y.length);
