@@ -6,13 +6,11 @@
 //
 //   node bench/scale.mjs [--users 138493] [--items 26744] [--interactions 20000263] [--factors 64]
 //                        [--threads 2] [--passes 3] [--holdout 10000] [--forget 0.001] [--json]
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ALS, Rng, prepareDataset, synthetic, shutdownThreads } from '../dist/index.node.js';
+import { benchDir, writeJson } from './lib/common.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const HELP = `node bench/scale.mjs [options]
 
 Generates an ML-20M-shaped synthetic data set, fits ALS, forgets 0.1% of the training pairs and
@@ -74,7 +72,7 @@ const cfg = {
   forgetTol: v['forget-tol'] !== undefined ? num('forget-tol') : null,
   forgetPasses: num('forget-passes', 10),
 };
-const outFile = v.out ?? join(here, 'results/scale.json');
+const outFile = v.out ?? join(benchDir, 'results/scale.json');
 const log = (s) => (v.json ? process.stderr : process.stdout).write(s + '\n');
 const MiB = 2 ** 20;
 
@@ -233,8 +231,7 @@ const result = {
   },
   phases,
 };
-mkdirSync(dirname(outFile), { recursive: true });
-writeFileSync(outFile, JSON.stringify(result, null, 2) + '\n');
+writeJson(outFile, result);
 if (v.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 else {
   const f = (x, d = 2) => x.toFixed(d);
