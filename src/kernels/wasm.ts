@@ -210,7 +210,7 @@ function wasmKernels(arena: Arena, threads: number, threadNote: string): Kernels
     }
     return scratchBytes;
   };
-  const perThread = (k: number): number => scratchFor(Math.max(solveScratchFloats(k) * 4, 16 * k));
+  const perThread = (k: number): number => scratchFor(solveScratchFloats(k) * 4);
   /** Threads for a call of this much work. */
   const use = (work: number): number => (work < PARALLEL_MIN_WORK ? 1 : threads);
   const rowWork = (c: CsrBufs, start: number, end: number, k: number): number =>
