@@ -2,11 +2,12 @@
 // in 'untrain-als/node'.
 export { ALS, ModelFitError, UnknownIdError } from './model/als.js';
 export type { TrainingData, PairRows, FitOptions, FitResult, IterationReport, Certificate, Recommendation } from './model/als.js';
-export { forget, sampleTrainingPairs, findInRow } from './model/forget.js';
-export type { ForgetOptions, ForgetResult, ForgetMode, ForgetSchedule, NotFound, Pair } from './model/forget.js';
+export { forget, forgetRows, sampleTrainingPairs, findInRow, DEFAULT_MAX_PASSES } from './model/forget.js';
+export type { ForgetOptions, ForgetResult, ForgetMode, ForgetSchedule, NotFound, Pair, Evidence, ForgetModel } from './model/forget.js';
+export type { TrainingPairs } from './model/training-pairs.js';
 export { retrain } from './model/retrain.js';
 export type { RetrainOptions, RetrainResult } from './model/retrain.js';
-export { DEFAULT_OPTIONS, OptionError, resolveOptions } from './model/options.js';
+export { DEFAULT_OPTIONS, DEFAULT_TOL, OptionError, resolveOptions } from './model/options.js';
 export type { AlsOptions, SolverName } from './model/options.js';
 export { modelToBytes, modelFromBytes, ModelFileError, FORMAT_VERSION } from './model/persist.js';
 export { loadKernels } from './kernels/select.js';

@@ -11,3 +11,9 @@ export const processIo: Io = {
   err: (t) => void process.stderr.write(t),
   json: (v) => void process.stdout.write(JSON.stringify(v, null, 2) + '\n'),
 };
+
+/**
+ * Exit status of a command that finished and saved its model but whose certificate did not reach
+ * the tolerance: the work is kept (a forget's data change must not be lost), and scripts can tell.
+ */
+export const NOT_CONVERGED_EXIT = 3;

@@ -35,8 +35,12 @@ export async function recommendCommand(argv: string[], io: Io): Promise<number> 
   const items = user !== undefined
     ? model.recommend(user, n, { filterSeen: !v['include-seen'] })
     : model.similarItems(similar!, n);
-  const r = user !== undefined ? { user, items } : { item: similar, items };
+  // a user whose every training pair was forgotten has factor 0: all scores 0 rank nothing
+  const reason = user !== undefined && items.length === 0
+    ? `user ${user} has no training interactions left (all forgotten): nothing to rank from` : undefined;
+  const r = user !== undefined ? { user, items, ...(reason ? { reason } : {}) } : { item: similar, items };
   if (v.json) io.json(r);
+  else if (reason) io.out(`no recommendations: ${reason}\n`);
   else {
     io.out(`${user !== undefined ? `top ${n} for user ${user}` : `most similar to item ${similar}`}:\n`);
     items.forEach((e, t) => io.out(`${String(t + 1).padStart(3)}. ${e.item.padEnd(12)} ${e.score.toFixed(4)}\n`));

@@ -5,11 +5,11 @@ import { retrain } from '../model/retrain.js';
 import { num, parse, str } from './args.js';
 import { REMOVAL_FLAGS, REMOVAL_HELP, removalSet } from './removal.js';
 import { progressBar } from './progress.js';
-import type { Io } from './io.js';
+import { NOT_CONVERGED_EXIT, type Io } from './io.js';
 
 export const RETRAIN_HELP = `untrain-als retrain — retrain from scratch on a saved model's data minus a removal set
 
-Usage: untrain-als retrain --model <m.uals> [--pairs <file> | --fraction <f> --seed S]
+Usage: untrain-als retrain --model <m.uals> [--pairs <file> | --fraction <f> --seed S | --user/--item <id>…]
                            [--iterations N] [--tol T] [--out <m2.uals>] [--json]
 
 The ground truth forgetting is compared with: same hyper-parameters, seeded start, with validation
@@ -17,13 +17,16 @@ AUC, loss and certificate (relative residual of the normal equations) after ever
 
 ${REMOVAL_HELP}
   --iterations <n>    passes at most (default: the model's)
-  --tol <T>           stop at the first iteration whose certificate is ≤ T
+  --tol <T>           stop at the first iteration whose certificate is ≤ T (default: the model's, 1e-4
+                      unless it was trained with another; 0 = all --iterations)
   --init-seed <n>     seed of the factor start (default: the model's)
   --out <file>        write the retrained model here
   --backend <b>       kernel backend (default: the one saved with the model)
   --threads <n>       threads for the kernels (default: every core; same results on any number)
   --json              print one JSON object
   --help              this text
+
+Exit status: 0 done, 1 error, 2 usage error, ${NOT_CONVERGED_EXIT} saved but the certificate did not reach --tol.
 `;
 
 const FLAGS = {
@@ -39,12 +42,13 @@ export async function retrainCommand(argv: string[], io: Io): Promise<number> {
   const tol = num(v, 'tol', { min: 0 });
   const initSeed = num(v, 'init-seed', { int: true, min: 0 });
   const source = await openModel(v);
-  const pairs = await removalSet(v, source, false);
+  const removal = await removalSet(v, source, false);
   let forgotten = 0;
   let notFound = 0;
-  if (pairs) {
+  if (removal) {
     // only the data change: the retrained model starts from scratch anyway
-    const r = source.forget(pairs, { maxPasses: 0, noInstant: true });
+    const opts = { maxPasses: 0, noInstant: true };
+    const r = 'pairs' in removal ? source.forget(removal.pairs, opts) : source.forgetRows(removal, opts);
     forgotten = r.forgotten;
     notFound = r.notFound.length;
   }
@@ -63,7 +67,7 @@ export async function retrainCommand(argv: string[], io: Io): Promise<number> {
   const result = {
     model: path, out: out ?? null, backend: model.backend, threads: model.threads, threadNote: model.threadNote, solver: model.options.solver, forgotten, notFound,
     iterations: fit.iterations.length, bestIteration: model.testRows ? fit.bestIteration : null,
-    bestAuc: model.testRows ? fit.bestAuc : null, reachedTolAt, seconds,
+    bestAuc: model.testRows ? fit.bestAuc : null, tol: fit.tol, converged: fit.converged, reachedTolAt, certificate: fit.residual, seconds,
     curve: fit.iterations.map((r) => ({ iteration: r.iteration, auc: r.auc ?? null, loss: r.loss, certificate: r.certificate!, seconds: r.seconds })),
   };
   if (json) io.json(result);
@@ -72,8 +76,9 @@ export async function retrainCommand(argv: string[], io: Io): Promise<number> {
     io.out(
       `retrained ${result.iterations} iterations in ${seconds.toFixed(2)} s on the data minus ${forgotten} pairs\n` +
       (result.bestAuc !== null ? `AUC       best ${result.bestAuc.toFixed(4)} at iteration ${result.bestIteration}\n` : '') +
-      `certificate ${last.certificate.toExponential(2)} at the end${reachedTolAt !== null ? `; ≤ tolerance from iteration ${reachedTolAt}` : ''}\n`,
+      `certificate ${last.certificate.toExponential(2)} at the end${reachedTolAt !== null ? `; ≤ tolerance ${fit.tol.toExponential(0)} at iteration ${reachedTolAt}` : fit.tol > 0 ? `; NOT CONVERGED (tolerance ${fit.tol.toExponential(0)})` : ''}\n` +
+      (out ? `saved     ${out}\n` : ''),
     );
   }
-  return 0;
+  return fit.converged || fit.tol === 0 ? 0 : NOT_CONVERGED_EXIT;
 }

@@ -7,7 +7,7 @@ import { saveModel } from '../node/model-file.js';
 import { num, oneOf, parse, str, threadsFlag } from './args.js';
 import { DATA_HELP, loadDataset } from './data.js';
 import { progressBar } from './progress.js';
-import type { Io } from './io.js';
+import { NOT_CONVERGED_EXIT, type Io } from './io.js';
 
 export const TRAIN_HELP = `untrain-als train — fit an implicit-feedback ALS model
 
@@ -19,23 +19,31 @@ Model:
   --factors <k>         latent factors (default ${D.factors}; at most the number of items)
   --reg <λ>             regularization λ ≥ 0 (default ${D.regularization})
   --alpha <α>           confidence c = 1 + α for an observed pair (default ${D.alpha})
-  --iterations <n>      ALS passes (default ${D.iterations})
+  --tol <T>             train until the certificate (relative residual of the normal equations)
+                        is ≤ T (default ${D.tol}: a stationary model, which exact forgetting needs;
+                        0 = no stop rule, run all --iterations)
+  --iterations <n>      ALS passes at most (default ${D.iterations})
   --solver <s>          cg (default) or cholesky
   --cg-steps <n>        conjugate-gradient steps per row (default ${D.cgSteps})
   --backend <b>         auto (default: WASM SIMD when available), wasm, js
   --threads <n>         threads for the kernels (default: every core; same results on any number)
-  --keep-last           keep the last iteration (default: the iteration with the best validation AUC)
+  --keep-best           keep the iteration with the best validation AUC (the paper's early stopping;
+                        off by default: an early-stopped model is not stationary, and forgetting
+                        on it also has to finish its training)
 Output:
   --out <file>          write the model (atomically) to this file
   --json                print one JSON object instead of the summary
   --help                this text
+
+Exit status: 0 done, 1 error, 2 usage error, ${NOT_CONVERGED_EXIT} saved but the certificate did not reach --tol
+(raise --iterations).
 `;
 
 const FLAGS = {
   data: { type: 'string' }, format: { type: 'string' }, threshold: { type: 'string' }, holdout: { type: 'string' },
   seed: { type: 'string' }, factors: { type: 'string' }, reg: { type: 'string' }, alpha: { type: 'string' },
-  iterations: { type: 'string' }, solver: { type: 'string' }, 'cg-steps': { type: 'string' }, backend: { type: 'string' },
-  threads: { type: 'string' }, 'keep-last': { type: 'boolean' }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
+  iterations: { type: 'string' }, tol: { type: 'string' }, solver: { type: 'string' }, 'cg-steps': { type: 'string' }, backend: { type: 'string' },
+  threads: { type: 'string' }, 'keep-best': { type: 'boolean' }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
 } as const;
 
 export function modelFlags(v: Record<string, unknown>): Partial<AlsOptions> {
@@ -44,6 +52,7 @@ export function modelFlags(v: Record<string, unknown>): Partial<AlsOptions> {
     regularization: num(v, 'reg', { min: 0 }),
     alpha: num(v, 'alpha', { min: 0 }),
     iterations: num(v, 'iterations', { int: true, min: 0 }),
+    tol: num(v, 'tol', { min: 0 }),
     solver: oneOf(v, 'solver', SOLVERS),
     cgSteps: num(v, 'cg-steps', { int: true, min: 1 }),
     seed: num(v, 'seed', { int: true, min: 0 }),
@@ -67,7 +76,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   });
   const bar = progressBar('train', model.options.iterations, !json);
   const fit = await model.fit(ds, {
-    keepBest: !v['keep-last'],
+    keepBest: Boolean(v['keep-best']),
     onIteration: (r) => bar.tick(r.iteration, r.auc !== undefined ? `auc ${r.auc.toFixed(4)}` : `loss ${r.loss.toExponential(3)}`),
   });
   bar.done();
@@ -76,7 +85,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const result = trainResult(model, ds, fit, ds.source, out, bytes);
   if (json) io.json(result);
   else io.out(trainSummary(result));
-  return 0;
+  return fit.converged || fit.tol === 0 ? 0 : NOT_CONVERGED_EXIT;
 }
 
 export function trainResult(
@@ -102,7 +111,10 @@ export function trainResult(
     cgSteps: model.options.cgSteps,
     seed: model.options.seed,
     iterations: fit.iterations.length,
+    maxIterations: model.options.iterations,
     keptIteration: fit.keptIteration,
+    tol: fit.tol,
+    converged: fit.converged,
     auc: test ? model.auc().auc : null,
     bestIteration: test ? fit.bestIteration : null,
     bestAuc: test ? fit.bestAuc : null,
@@ -124,7 +136,10 @@ export function trainSummary(r: ReturnType<typeof trainResult>): string {
   if (r.auc !== null) {
     lines.push(`AUC       ${r.auc.toFixed(4)} (best ${r.bestAuc!.toFixed(4)} at iteration ${r.bestIteration}; kept iteration ${r.keptIteration})`);
   }
-  lines.push(`residual  ${r.residual.toExponential(2)} (relative residual of the normal equations)`);
+  const stop = r.tol > 0
+    ? (r.converged ? `; ≤ tolerance ${r.tol.toExponential(0)}: stationary` : `; NOT CONVERGED: above tolerance ${r.tol.toExponential(0)} (raise --iterations)`)
+    : '; no tolerance';
+  lines.push(`residual  ${r.residual.toExponential(2)} (certificate: relative residual of the normal equations${stop})`);
   if (r.model) lines.push(`saved     ${r.model} (${r.modelBytes} bytes)`);
   return lines.join('\n') + '\n';
 }

@@ -5,25 +5,26 @@
 // Loss (over ALL user–item pairs, computed sparsely):
 //   L(X, Y) = Σ_{u,i} c_ui (p_ui − x_u·y_i)² + λ(‖X‖² + ‖Y‖²)
 // with p = 1, c = 1 + α for a stored pair and p = 0, c = 1 for every other pair.
-import type { IdMap } from '../data/interactions.js';
+import { IdMap } from '../data/interactions.js';
 import { Rng } from '../data/random.js';
 import { heldOutAuc, type AucResult } from '../eval/auc.js';
 import { rankingMetricsAtK, type RankingMetrics } from '../eval/ranking.js';
-import type { SparseRows, UserScorer } from '../eval/scorer.js';
+import type { UserScorer } from '../eval/scorer.js';
 import { topN } from '../eval/topn.js';
 import {
-  SOLVER_CG, SOLVER_CHOLESKY, solveScratchFloats, freeCsr,
+  SOLVER_CG, SOLVER_CHOLESKY, solveScratchFloats,
   type CsrBufs, type F32Buf, type I32Buf, type Kernels,
 } from '../kernels/kernels.js';
+import { TrainingPairs, type PairRows } from './training-pairs.js';
 import { loadKernels } from '../kernels/select.js';
 import { threadHost } from '../kernels/threads.js';
 import { resolveOptions, OptionError, type AlsOptions } from './options.js';
-import { forget, type ForgetOptions, type ForgetResult, type Pair } from './forget.js';
+import { ModelFitError, UnknownIdError } from './errors.js';
 
-/** Interactions in CSR form (rows = users). Only the pattern is used: every stored pair is p = 1. */
-export interface PairRows extends SparseRows {
-  nnz?: number;
-}
+export { ModelFitError, UnknownIdError } from './errors.js';
+import { forget, forgetRows, type ForgetOptions, type ForgetResult, type Pair } from './forget.js';
+
+export type { PairRows } from './training-pairs.js';
 
 export interface TrainingData {
   users: IdMap;
@@ -31,25 +32,33 @@ export interface TrainingData {
   train: PairRows;
   /** Held-out pairs for validation AUC (same shape as train). */
   test?: PairRows;
+  /** Confidence of each training pair, aligned with train.indices (default 1 + α for all). */
+  confidence?: Float32Array;
 }
 
 export interface IterationReport {
   iteration: number;
   loss: number;
   seconds: number;
-  /** Validation AUC after this iteration, when a test set was given. */
+  /** Validation AUC after this iteration, when a test set was given (and `trackAuc` is on). */
   auc?: number;
-  /** Relative residual after this iteration, when asked for (`FitOptions.certificate`). */
+  /** Relative residual after this iteration (computed whenever a tolerance is in force). */
   certificate?: number;
 }
 
 export interface FitOptions {
   /** Called after every iteration; return `false` to stop early. */
   onIteration?: (report: IterationReport) => void | boolean;
-  /** Keep the factors of the iteration with the best validation AUC (the paper's early stopping). */
+  /**
+   * Keep the factors of the iteration with the best validation AUC (the paper's early stopping).
+   * Off by default: an early-stopped model is not a stationary point of its objective, and exact
+   * forgetting is defined at one (see the README).
+   */
   keepBest?: boolean;
-  /** Also compute the certificate (relative residual) after every iteration. */
+  /** Compute the certificate after every iteration even when `tol` is 0. */
   certificate?: boolean;
+  /** Validation AUC after every iteration (default: when there is a test set). */
+  trackAuc?: boolean;
   /** Start from these factors instead of the seeded random start (users × k and items × k, row-major). */
   initial?: { userFactors: ArrayLike<number>; itemFactors: ArrayLike<number> };
 }
@@ -63,6 +72,10 @@ export interface FitResult {
   seconds: number;
   /** Relative residual of the normal equations at the end of fit (see `certificate`). */
   residual: number;
+  /** The tolerance fit ran to (`options.tol`; 0 = none: all `iterations` passes). */
+  tol: number;
+  /** True when the kept factors' certificate is ≤ tol (always false with tol 0). */
+  converged: boolean;
   /** Threads the kernels ran on, and why fewer than asked for ('' when all did). */
   threads: number;
   threadNote: string;
@@ -80,25 +93,6 @@ export interface Recommendation {
   score: number;
 }
 
-/** Training produced non-finite numbers or a singular system. */
-export class ModelFitError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ModelFitError';
-  }
-}
-
-/** A user or item id the model does not know. */
-export class UnknownIdError extends Error {
-  constructor(
-    readonly kind: 'user' | 'item',
-    readonly id: string,
-  ) {
-    super(`unknown ${kind} "${id}": not in the model's training data`);
-    this.name = 'UnknownIdError';
-  }
-}
-
 /**
  * A_u⁻¹ for every user (given the item factors of the moment) and A_i⁻¹ for every item (given the
  * user factors of the moment): rows × k² floats. Valid only for the factors it was built from;
@@ -111,12 +105,10 @@ export interface InverseCache {
   seconds: number;
 }
 
-/** The model's buffers in backend memory (for forgetting; not a stable public API). */
-export interface State {
+interface State {
   users: IdMap;
   items: IdMap;
-  userCsr: CsrBufs;
-  itemCsr: CsrBufs;
+  pairs: TrainingPairs;
   test?: PairRows;
   X: F32Buf;
   Y: F32Buf;
@@ -127,7 +119,7 @@ export interface State {
 export class ALS {
   readonly options: AlsOptions;
   private state: State | undefined;
-  /** Relative residual recorded at the end of the last fit (or loaded from a file). */
+  /** Relative residual recorded at the end of the last fit or forget (or loaded from a file). */
   fitResidual = NaN;
   /** Cached inverses of every row's normal matrix, for Sherman–Morrison forgetting (optional). */
   inverseCache: InverseCache | undefined;
@@ -179,10 +171,10 @@ export class ALS {
     return this.s.items;
   }
   get nUsers(): number {
-    return this.s.userCsr.rows;
+    return this.s.pairs.users;
   }
   get nItems(): number {
-    return this.s.itemCsr.rows;
+    return this.s.pairs.items;
   }
   /** Zero-copy view of the user factors (users × k, row-major). Re-read after any allocation. */
   get userFactors(): Float32Array {
@@ -191,25 +183,40 @@ export class ALS {
   get itemFactors(): Float32Array {
     return this.s.Y.view;
   }
+  /** The factor buffers in backend memory (for kernels called on them directly). */
+  get factorBuffers(): { X: F32Buf; Y: F32Buf } {
+    return { X: this.s.X, Y: this.s.Y };
+  }
+  /** The training interactions in backend memory, with the operations forgetting needs. */
+  get interactions(): TrainingPairs {
+    return this.s.pairs;
+  }
   /** The training interactions by user (views into backend memory). */
   get trainRows(): PairRows {
-    const c = this.s.userCsr;
-    return { rows: c.rows, cols: c.cols, indptr: c.indptr.view, indices: c.indices.view, nnz: c.indices.length };
+    return this.s.pairs.rows();
   }
   /** Confidence of each stored training pair, aligned with `trainRows.indices`. */
   get trainConfidence(): Float32Array {
-    return this.s.userCsr.conf.view;
+    return this.s.pairs.confidence();
   }
   get testRows(): PairRows | undefined {
     return this.s.test;
   }
+  /** Replaces the held-out pairs (same users and items); forgetting removes pairs from them. */
+  set testRows(test: PairRows | undefined) {
+    const s = this.s;
+    if (test && (test.rows !== s.pairs.users || test.cols !== s.pairs.items)) {
+      throw new Error(`held-out matrix is ${test.rows}×${test.cols} but the model has ${s.pairs.users}×${s.pairs.items}`);
+    }
+    s.test = test && test.indptr[test.rows] > 0 ? test : undefined;
+  }
 
   /**
-   * Loads interactions into backend memory (CSR by user and by item, confidence 1 + α) and
-   * allocates the factors. Used by `fit` and by model loading. The pairs are copied once, straight
-   * into backend memory; the item side is transposed there (no intermediate copies in JS).
+   * Loads interactions into backend memory (CSR by user and by item, confidence 1 + α unless
+   * given per pair) and allocates the factors. Used by `fit` and by model loading. The pairs are
+   * copied once, straight into backend memory; the item side is transposed there.
    */
-  setData(data: TrainingData, confidence?: Float32Array): void {
+  setData(data: TrainingData, confidence = data.confidence): void {
     const { train } = data;
     const k = this.k;
     if (train.rows !== data.users.size || train.cols !== data.items.size) {
@@ -222,14 +229,12 @@ export class ALS {
     }
     this.release();
     const kern = this.kernels;
-    const conf = confidence ?? 1 + this.options.alpha;
-    const { userCsr, itemCsr } = this.uploadBoth(train.rows, train.cols, train.indptr, train.indices.subarray(0, nnz), conf);
+    const pairs = TrainingPairs.upload(kern, train.rows, train.cols, train.indptr, train.indices, confidence ?? 1 + this.options.alpha);
     this.state = {
       users: data.users,
       items: data.items,
-      userCsr,
-      itemCsr,
-      test: data.test,
+      pairs,
+      test: data.test && data.test.indptr[data.test.rows] > 0 ? data.test : undefined,
       X: kern.f32(train.rows * k),
       Y: kern.f32(train.cols * k),
       gram: kern.f32(k * k),
@@ -238,117 +243,35 @@ export class ALS {
   }
 
   /**
-   * CSR by user and by item (the transpose) in backend memory. `conf`: the confidence of each
-   * pair, or one confidence for all of them.
+   * Drops whole users and items (sorted indices; every pair of theirs, training and held-out,
+   * must be gone already): their ids, factor rows and columns leave the model, and the remaining
+   * indices are renumbered densely in order. Exact for the objective: a user or item with no pair
+   * has factor 0 at the optimum and adds nothing to anyone's normal equations.
    */
-  uploadBoth(
-    rows: number, cols: number, indptr: Int32Array, indices: Int32Array, conf: Float32Array | number,
-  ): { userCsr: CsrBufs; itemCsr: CsrBufs } {
-    const userCsr = this.upload(rows, cols, indptr, indices, conf);
-    try {
-      return { userCsr, itemCsr: this.transposeInBackend(userCsr) };
-    } catch (err) {
-      freeCsr(this.kernels, userCsr);
-      throw err;
-    }
-  }
-
-  /**
-   * Replaces the training interactions (same users and items), keeping the factors. When the new
-   * interactions are no more than the old ones (forgetting), the old buffers are freed first so
-   * that the new ones take their place: backend memory holds one copy of the interactions, never
-   * two. Arrays that are views of the old buffers are copied before those are freed.
-   */
-  replaceInteractions(indptr: Int32Array, indices: Int32Array, conf: Float32Array): void {
+  dropRows(users: Int32Array, items: Int32Array): { keptUsers: Int32Array; keptItems: Int32Array } {
     const s = this.s;
     const kern = this.kernels;
-    const old = [s.userCsr, s.itemCsr];
-    const shrinks = indptr[s.userCsr.rows] <= s.userCsr.indices.length && indices.length <= s.userCsr.indices.length
-      && conf.length <= s.userCsr.conf.length;
-    if (!shrinks) {
-      const fresh = this.uploadBoth(s.userCsr.rows, s.userCsr.cols, indptr, indices, conf);
-      for (const c of old) freeCsr(kern, c);
-      s.userCsr = fresh.userCsr;
-      s.itemCsr = fresh.itemCsr;
-      return;
+    const k = this.k;
+    if (s.test) {
+      for (const u of users) if (s.test.indptr[u + 1] > s.test.indptr[u]) throw new Error(`internal: dropped user ${u} still has held-out pairs`);
     }
-    const bufs = old.flatMap((c) => [c.indptr.view, c.indices.view, c.conf.view]);
-    const own = <T extends Int32Array | Float32Array>(a: T): T => (bufs.some((b) => overlaps(a, b)) ? (a.slice() as T) : a);
-    indptr = own(indptr);
-    indices = own(indices);
-    conf = own(conf);
-    const { rows, cols } = s.userCsr;
-    for (const c of old.reverse()) freeCsr(kern, c);
-    try {
-      const fresh = this.uploadBoth(rows, cols, indptr, indices, conf);
-      s.userCsr = fresh.userCsr;
-      s.itemCsr = fresh.itemCsr;
-    } catch (err) {
-      // only when backend memory cannot hold what it held a moment ago: the model has no data now
-      for (const b of [s.scratch, s.gram, s.Y, s.X]) kern.free(b);
-      this.state = undefined;
-      throw err;
-    }
-  }
-
-  /** The buffers in backend memory. For forgetting; not a stable public API. */
-  get internals(): State {
-    return this.s;
-  }
-
-  private upload(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, conf: Float32Array | number): CsrBufs {
-    const kern = this.kernels;
-    const n = indices.length;
-    const p = kern.i32(rows + 1);
-    const ix = kern.i32(n);
-    const c = kern.f32(typeof conf === 'number' ? n : conf.length);
-    p.view.set(indptr.subarray(0, rows + 1));
-    ix.view.set(indices);
-    if (typeof conf === 'number') c.view.fill(conf);
-    else c.view.set(conf);
-    return { rows, cols, indptr: p, indices: ix, conf: c };
-  }
-
-  /**
-   * The transpose of a CSR in backend memory, built there: rows and cols swap, each new row's
-   * indices ascending, confidences travel with their pairs (as `transpose` in data/interactions).
-   */
-  private transposeInBackend(csr: CsrBufs): CsrBufs {
-    const kern = this.kernels;
-    const { rows, cols } = csr;
-    const nnz = csr.indptr.view[rows];
-    const tp = kern.i32(cols + 1);
-    let ti: I32Buf | undefined;
-    let tc: F32Buf | undefined;
-    try {
-      ti = kern.i32(nnz);
-      tc = kern.f32(nnz);
-    } catch (err) {
-      if (ti) kern.free(ti);
-      kern.free(tp);
-      throw err;
-    }
-    // views after the last allocation (growing the memory may replace its buffer)
-    const indptr = csr.indptr.view;
-    const indices = csr.indices.view;
-    const conf = csr.conf.view;
-    const ptr = tp.view;
-    const ind = ti!.view;
-    const cf = tc!.view;
-    // (kern.i32 promises zeros, but the WASM heap hands out space given back to its top unzeroed)
-    ptr.fill(0);
-    for (let p = 0; p < nnz; p++) ptr[indices[p] + 1]++;
-    for (let j = 0; j < cols; j++) ptr[j + 1] += ptr[j];
-    const next = ptr.slice(0, cols);
-    for (let i = 0; i < rows; i++) {
-      const end = indptr[i + 1];
-      for (let p = indptr[i]; p < end; p++) {
-        const q = next[indices[p]]++;
-        ind[q] = i;
-        cf[q] = conf[p];
-      }
-    }
-    return { rows: cols, cols: rows, indptr: tp, indices: ti!, conf: tc! };
+    const { keptUsers, keptItems } = s.pairs.dropRows(users, items);
+    const gather = (from: F32Buf, kept: Int32Array): F32Buf => {
+      const to = kern.f32(Math.max(1, kept.length) * k);
+      const [src, dst] = [from.view, to.view];
+      kept.forEach((old, r) => dst.set(src.subarray(old * k, (old + 1) * k), r * k));
+      return to;
+    };
+    const X = gather(s.X, keptUsers);
+    const Y = gather(s.Y, keptItems);
+    kern.free(s.X);
+    kern.free(s.Y);
+    s.X = X;
+    s.Y = Y;
+    s.users = new IdMap(Array.from(keptUsers, (u) => s.users.id(u)));
+    s.items = new IdMap(Array.from(keptItems, (i) => s.items.id(i)));
+    if (s.test) s.test = renumberRows(s.test, keptUsers, keptItems);
+    return { keptUsers, keptItems };
   }
 
   /** Seeded zero-mean start, N(0, 0.01²): an all-positive start makes float32 CG cancel badly. */
@@ -375,8 +298,8 @@ export class ALS {
   iterate(): void {
     const s = this.s;
     this.dropInverseCache();
-    this.halfStep(s.userCsr, s.X, s.Y, 'user');
-    this.halfStep(s.itemCsr, s.Y, s.X, 'item');
+    this.halfStep(s.pairs.byUser, s.X, s.Y, 'user');
+    this.halfStep(s.pairs.byItem, s.Y, s.X, 'item');
   }
 
   private halfStep(csr: CsrBufs, X: F32Buf, Y: F32Buf, side: string): void {
@@ -396,18 +319,65 @@ export class ALS {
   }
 
   /**
+   * Re-solves the given rows (sorted indices) of one side exactly (Cholesky), given the other
+   * side's current factors (or `other`, factors of the same shape): forgetting's instant step. The rows are gathered into one small CSR
+   * and solved in one call, on every thread.
+   */
+  solveRowsExactly(side: 'user' | 'item', rows: Int32Array, other?: F32Buf): void {
+    if (rows.length === 0) return;
+    const s = this.s;
+    const kern = this.kernels;
+    const k = this.k;
+    const [csr, X, Y] = side === 'user' ? [s.pairs.byUser, s.X, other ?? s.Y] : [s.pairs.byItem, s.Y, other ?? s.X];
+    const ip = csr.indptr.view;
+    let nnz = 0;
+    for (const r of rows) nnz += ip[r + 1] - ip[r];
+    const bufs: Array<F32Buf | I32Buf> = [];
+    const keep = <B extends F32Buf | I32Buf>(b: B): B => (bufs.push(b), b);
+    try {
+      const sub: CsrBufs = {
+        rows: rows.length, cols: csr.cols, indptr: keep(kern.i32(rows.length + 1)),
+        indices: keep(kern.i32(Math.max(1, nnz))), conf: keep(kern.f32(Math.max(1, nnz))),
+      };
+      // (Cholesky ignores the start, so the old rows' factors need not be copied in)
+      const Xs = keep(kern.f32(rows.length * k));
+      // views taken after the allocations (growing a private memory detaches older ones)
+      const [ip2, ci, cc] = [csr.indptr.view, csr.indices.view, csr.conf.view];
+      const [sp, si, sc] = [sub.indptr.view, sub.indices.view, sub.conf.view];
+      sp[0] = 0;
+      let w = 0;
+      rows.forEach((r, t) => {
+        si.set(ci.subarray(ip2[r], ip2[r + 1]), w);
+        sc.set(cc.subarray(ip2[r], ip2[r + 1]), w);
+        w += ip2[r + 1] - ip2[r];
+        sp[t + 1] = w;
+      });
+      kern.gram(Y, csr.cols, k, this.options.regularization, s.gram);
+      const failed = kern.solveRows({
+        csr: sub, X: Xs, Y, gram: s.gram, k, start: 0, end: rows.length, solver: SOLVER_CHOLESKY, cgSteps: 1, scratch: s.scratch,
+      });
+      if (failed) throw new ModelFitError(`${failed} ${side} rows: normal matrix not positive definite`);
+      const [xs, xd] = [Xs.view, X.view];
+      rows.forEach((r, t) => xd.set(xs.subarray(t * k, (t + 1) * k), r * k));
+    } finally {
+      // everything allocated, even when a later allocation failed
+      for (const b of bufs) kern.free(b);
+    }
+  }
+
+  /**
    * The training loss L(X, Y) over all pairs (float64 accumulation), on the model's interactions
    * or on `csr` (the same users and items, e.g. the remaining pairs in block mode).
    */
-  loss(csr: CsrBufs = this.s.userCsr): number {
+  loss(csr: CsrBufs = this.s.pairs.byUser): number {
     const s = this.s;
     const k = this.k;
     const kern = this.kernels;
     const gx = kern.f32(k * k);
     const gy = kern.f32(k * k);
     try {
-      kern.gram(s.X, s.userCsr.rows, k, 0, gx);
-      kern.gram(s.Y, s.itemCsr.rows, k, 0, gy);
+      kern.gram(s.X, s.pairs.users, k, 0, gx);
+      kern.gram(s.Y, s.pairs.items, k, 0, gy);
       const a = gx.view;
       const b = gy.view;
       let all = 0; // Σ_{u,i} (x_u·y_i)² = ⟨XᵀX, YᵀY⟩
@@ -423,29 +393,36 @@ export class ALS {
   }
 
   /** How far (X, Y) is from a stationary point of the loss (on `csrs`, default the model's): see `Certificate`. */
-  certificate(csrs: { userCsr: CsrBufs; itemCsr: CsrBufs } = this.s): Certificate {
+  certificate(csrs: { byUser: CsrBufs; byItem: CsrBufs } = this.s.pairs): Certificate {
     const s = this.s;
     const k = this.k;
     const acc = new Float64Array(2);
     const reg = this.options.regularization;
-    this.kernels.gram(s.Y, s.itemCsr.rows, k, reg, s.gram);
-    this.kernels.residualRows(csrs.userCsr, s.X, s.Y, s.gram, k, 0, s.userCsr.rows, acc);
-    this.kernels.gram(s.X, s.userCsr.rows, k, reg, s.gram);
-    this.kernels.residualRows(csrs.itemCsr, s.Y, s.X, s.gram, k, 0, s.itemCsr.rows, acc);
+    this.kernels.gram(s.Y, s.pairs.items, k, reg, s.gram);
+    this.kernels.residualRows(csrs.byUser, s.X, s.Y, s.gram, k, 0, s.pairs.users, acc);
+    this.kernels.gram(s.X, s.pairs.users, k, reg, s.gram);
+    this.kernels.residualRows(csrs.byItem, s.Y, s.X, s.gram, k, 0, s.pairs.items, acc);
     const gradNorm = 2 * Math.sqrt(acc[0]);
     return { residual: acc[1] > 0 ? Math.sqrt(acc[0] / acc[1]) : 0, gradNorm };
   }
 
-  /** Fits the model from the seeded random start (or `initial`), `options.iterations` passes. */
+  /**
+   * Fits the model from the seeded random start (or `initial`): ALS passes until the certificate
+   * is ≤ `options.tol`, at most `options.iterations` passes (tol 0: exactly that many).
+   */
   async fit(data: TrainingData, fitOptions: FitOptions = {}): Promise<FitResult> {
     this.setData(data);
     if (fitOptions.initial) this.setFactors(fitOptions.initial.userFactors, fitOptions.initial.itemFactors);
     else this.initFactors();
     const s = this.s;
+    const tol = this.options.tol;
+    const trackAuc = s.test !== undefined && (fitOptions.trackAuc ?? true);
+    if (fitOptions.keepBest && !trackAuc) throw new OptionError('keepBest', true, 'a test set (hold-out) whose AUC picks the iteration');
     const reports: IterationReport[] = [];
     let bestAuc = -Infinity;
     let bestIteration = 0;
-    let best: { X: Float32Array; Y: Float32Array } | undefined;
+    let best: { X: Float32Array; Y: Float32Array; certificate: number } | undefined;
+    let residual = NaN;
     const t0 = performance.now();
     for (let it = 1; it <= this.options.iterations; it++) {
       const t = performance.now();
@@ -454,24 +431,28 @@ export class ALS {
       const loss = this.loss();
       if (!Number.isFinite(loss)) throw new ModelFitError(`loss became ${loss} at iteration ${it}`);
       const report: IterationReport = { iteration: it, loss, seconds };
-      if (fitOptions.certificate) report.certificate = this.certificate().residual;
-      if (s.test) {
+      if (tol > 0 || fitOptions.certificate) residual = report.certificate = this.certificate().residual;
+      if (trackAuc) {
         report.auc = this.auc().auc;
         if (report.auc > bestAuc) {
           bestAuc = report.auc;
           bestIteration = it;
-          if (fitOptions.keepBest) best = { X: s.X.view.slice(), Y: s.Y.view.slice() };
+          if (fitOptions.keepBest) best = { X: s.X.view.slice(), Y: s.Y.view.slice(), certificate: residual };
         }
       }
       reports.push(report);
       if (fitOptions.onIteration?.(report) === false) break;
+      if (tol > 0 && residual <= tol) break;
     }
     let keptIteration = reports.length;
     if (best && bestIteration !== reports.length) {
       this.setFactors(best.X, best.Y);
       keptIteration = bestIteration;
+      residual = NaN;
     }
-    this.fitResidual = this.certificate().residual;
+    // the certificate of the factors kept (already known when the last iteration computed it)
+    this.fitResidual = Number.isFinite(residual) && keptIteration === reports.length && reports.length > 0
+      ? residual : this.certificate().residual;
     return {
       iterations: reports,
       bestIteration,
@@ -479,6 +460,8 @@ export class ALS {
       keptIteration,
       seconds: (performance.now() - t0) / 1000,
       residual: this.fitResidual,
+      tol,
+      converged: tol > 0 && this.fitResidual <= tol,
       threads: this.kernels.threads,
       threadNote: this.kernels.threadNote,
     };
@@ -531,21 +514,45 @@ export class ALS {
     }
   }
 
-  private userIndex(user: string | number): number {
+  /** Mean of x_u·y_i over (user, item) index pairs (float64; 0 for an empty list). */
+  meanScore(users: ArrayLike<number>, items: ArrayLike<number>): number {
+    const X = this.s.X.view;
+    const Y = this.s.Y.view;
+    const k = this.k;
+    let sum = 0;
+    for (let t = 0; t < users.length; t++) {
+      const xo = users[t] * k;
+      const yo = items[t] * k;
+      let d = 0;
+      for (let f = 0; f < k; f++) d += X[xo + f] * Y[yo + f];
+      sum += d;
+    }
+    return users.length ? sum / users.length : 0;
+  }
+
+  /** The index of a user id (UnknownIdError when the model does not know it). */
+  userIndex(user: string | number): number {
     const u = this.s.users.get(String(user));
     if (u === undefined) throw new UnknownIdError('user', String(user));
     return u;
   }
 
-  private itemIndex(item: string | number): number {
+  /** The index of an item id (UnknownIdError when the model does not know it). */
+  itemIndex(item: string | number): number {
     const i = this.s.items.get(String(item));
     if (i === undefined) throw new UnknownIdError('item', String(item));
     return i;
   }
 
-  /** The n best items for a known user, by x_u·y_i; `filterSeen` (default) skips training items. */
+  /**
+   * The n best items for a known user, by x_u·y_i; `filterSeen` (default) skips training items.
+   * A user with no training pair left (all forgotten) gets [] : their factor is 0 and every score
+   * would be 0, which ranks nothing.
+   */
   recommend(user: string | number, n = 10, opts: { filterSeen?: boolean } = {}): Recommendation[] {
     const u = this.userIndex(user);
+    if (!Number.isInteger(n) || n < 1) throw new OptionError('n', n, 'an integer ≥ 1');
+    if (this.s.pairs.userCount(u) === 0) return [];
     const scores = this.scoreAll(this.s.X, u);
     if (opts.filterSeen !== false) {
       // topN passes over NaN scores: marking the seen items costs their count, not a test per item
@@ -583,19 +590,18 @@ export class ALS {
     const kern = this.kernels;
     const k = this.k;
     const s = this.s;
-    const csr = this.upload(1, this.nItems, Int32Array.of(0, idx.length), Int32Array.from(idx),
-      new Float32Array(idx.length).fill(1 + this.options.alpha));
+    const one = TrainingPairs.upload(kern, 1, this.nItems, Int32Array.of(0, idx.length), Int32Array.from(idx), 1 + this.options.alpha);
     const x = kern.f32(k);
     try {
       kern.gram(s.Y, this.nItems, k, this.options.regularization, s.gram);
       kern.solveRows({
-        csr, X: x, Y: s.Y, gram: s.gram, k, start: 0, end: 1,
+        csr: one.byUser, X: x, Y: s.Y, gram: s.gram, k, start: 0, end: 1,
         solver: SOLVER_CHOLESKY, cgSteps: this.options.cgSteps, scratch: s.scratch,
       });
       return x.view.slice();
     } finally {
       kern.free(x);
-      freeCsr(kern, csr);
+      one.free();
     }
   }
 
@@ -622,11 +628,20 @@ export class ALS {
   }
 
   /**
-   * Forgets user–item pairs (external ids) as if they had never been seen: see model/forget.ts
-   * for the modes, the instant step, the untrain passes and their certificate.
+   * Forgets user–item pairs (external ids) as if they had never been seen, wherever the model
+   * stores them (training and held-out pairs): see model/forget.ts for the modes, the stop rule,
+   * the instant step, the untrain passes and their certificate.
    */
   forget(pairs: readonly Pair[], options: ForgetOptions = {}): ForgetResult {
     return forget(this, pairs, options);
+  }
+
+  /**
+   * Forgets whole users or items: every pair of theirs (training and held-out), and then the
+   * users and items themselves (ids, factor rows): afterwards the model does not know them.
+   */
+  forgetRows(which: { users?: ReadonlyArray<string | number>; items?: ReadonlyArray<string | number> }, options: ForgetOptions = {}): ForgetResult {
+    return forgetRows(this, which, options);
   }
 
   /**
@@ -640,14 +655,14 @@ export class ALS {
     const k = this.k;
     const reg = this.options.regularization;
     const t = performance.now();
-    const users = kern.f32(s.userCsr.rows * k * k);
-    const items = kern.f32(s.itemCsr.rows * k * k);
+    const users = kern.f32(s.pairs.users * k * k);
+    const items = kern.f32(s.pairs.items * k * k);
     const scratch = kern.f32(solveScratchFloats(k));
     try {
-      kern.gram(s.Y, s.itemCsr.rows, k, reg, s.gram);
-      let failed = kern.invertRows({ csr: s.userCsr, Y: s.Y, gram: s.gram, k, start: 0, end: s.userCsr.rows, out: users, scratch });
-      kern.gram(s.X, s.userCsr.rows, k, reg, s.gram);
-      failed += kern.invertRows({ csr: s.itemCsr, Y: s.X, gram: s.gram, k, start: 0, end: s.itemCsr.rows, out: items, scratch });
+      kern.gram(s.Y, s.pairs.items, k, reg, s.gram);
+      let failed = kern.invertRows({ csr: s.pairs.byUser, Y: s.Y, gram: s.gram, k, start: 0, end: s.pairs.users, out: users, scratch });
+      kern.gram(s.X, s.pairs.users, k, reg, s.gram);
+      failed += kern.invertRows({ csr: s.pairs.byItem, Y: s.X, gram: s.gram, k, start: 0, end: s.pairs.items, out: items, scratch });
       if (failed) throw new ModelFitError(`${failed} rows have a normal matrix that is not positive definite`);
     } catch (err) {
       kern.free(items);
@@ -680,15 +695,25 @@ export class ALS {
     if (!s) return;
     const kern = this.kernels;
     for (const b of [s.scratch, s.gram, s.Y, s.X]) kern.free(b);
-    freeCsr(kern, s.itemCsr);
-    freeCsr(kern, s.userCsr);
+    s.pairs.free();
     this.state = undefined;
   }
 }
 
-/** True when two typed arrays share bytes of the same buffer. */
-function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
-  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+/** A CSR restricted to the kept rows and columns (old indices, ascending), renumbered. */
+function renumberRows(m: PairRows, keptRows: Int32Array, keptCols: Int32Array): PairRows {
+  const newCol = new Int32Array(m.cols).fill(-1);
+  keptCols.forEach((old, c) => (newCol[old] = c));
+  const indptr = new Int32Array(keptRows.length + 1);
+  const out: number[] = [];
+  keptRows.forEach((r, t) => {
+    for (let p = m.indptr[r]; p < m.indptr[r + 1]; p++) {
+      const c = newCol[m.indices[p]];
+      if (c >= 0) out.push(c);
+    }
+    indptr[t + 1] = out.length;
+  });
+  return { rows: keptRows.length, cols: keptCols.length, indptr, indices: Int32Array.from(out) };
 }
 
 /** Every core the platform reports (1 where no worker threads can be started). */

@@ -5,7 +5,12 @@
 // retraining on the remaining data (paper Theorem 5.1 / appendix A), so warm-started ALS passes
 // from the trained factors converge toward a stationary point of the retrain objective, and the
 // certificate (relative residual of all its normal equations) proves how close they got. Nothing
-// in the model or its file says which pairs were removed.
+// in the model or its file says which pairs were removed: a pair is removed from the training
+// pairs and from the held-out pairs alike, and a forgotten user or item leaves with its id.
+//
+// The stop rule cannot under-forget: the default tolerance is min(1e-4, the certificate the model
+// had before the request), so an early-stopped model's loose residual never becomes the target,
+// and a result that did not reach its tolerance says so (`converged: false`).
 //
 // Block mode ('block'): the paper's step literally, p = 0 and c = 0. It is NOT the retrain
 // objective: every never-seen pair carries confidence 1 and is pulled toward 0, while a blocked
@@ -13,10 +18,14 @@
 // (memory of the removed data). It must also store which pairs are blocked (c = 0 entries), which
 // is itself a trace. It exists to reproduce the paper and to measure the difference; its
 // certificate and `lossRemain` are still computed on the retrain objective.
-import { SOLVER_CHOLESKY, freeCsr, type CsrBufs, type F32Buf, type I32Buf } from '../kernels/kernels.js';
+import { SOLVER_CHOLESKY, solveScratchFloats, type CsrBufs, type F32Buf, type Kernels } from '../kernels/kernels.js';
+import type { IdMap } from '../data/interactions.js';
 import { Rng, sampleWithoutReplacement } from '../data/random.js';
-import type { ALS, IterationReport } from './als.js';
-import { OptionError } from './options.js';
+import { DEFAULT_TOL, OptionError, type AlsOptions } from './options.js';
+import { UnknownIdError } from './errors.js';
+import { findInRow, pairsAt, withoutPositions, type PairRows, type TrainingPairs } from './training-pairs.js';
+
+export { findInRow, pairsAt } from './training-pairs.js';
 
 export type ForgetMode = 'exact' | 'block';
 /**
@@ -27,13 +36,19 @@ export type ForgetMode = 'exact' | 'block';
  */
 export type ForgetSchedule = 'full';
 
+/** Untrain passes at most, by default: enough for every data set measured (see the README). */
+export const DEFAULT_MAX_PASSES = 500;
+
 export interface ForgetOptions {
   mode?: ForgetMode;
-  /** Stop when the certificate is at most this (default: the residual `fit` ended with). */
+  /**
+   * Stop when the certificate is at most this. Default: min(1e-4, the certificate the model had
+   * before the request), never looser than 1e-4.
+   */
   tol?: number;
-  /** At most this many untrain passes (default 50). 0 = only the instant step. */
+  /** At most this many untrain passes (default DEFAULT_MAX_PASSES). 0 = only the instant step. */
   maxPasses?: number;
-  /** Also stop when the relative loss change of a pass is below this (default: off). */
+  /** Also stop when the relative loss change of a pass is below this (default: off; can stop short of tol). */
   lossTol?: number;
   schedule?: ForgetSchedule;
   /** Skip the instant step (default false; the fixture of the paper's algorithm has none). */
@@ -43,22 +58,50 @@ export interface ForgetOptions {
    * present). Without it, the affected rows are re-solved directly.
    */
   useCache?: boolean;
-  /** Unknown ids or pairs not in the training data are an error instead of being reported. */
+  /** Unknown ids or pairs the model does not store are an error instead of being reported. */
   strict?: boolean;
+  /** Also compute the held-out AUC at the end (costs about as much as a pass). */
+  auc?: boolean;
+  /** Also measure the certificate right after the data change, before the instant step (one more full evaluation). */
+  trace?: boolean;
+  /** Seed of the sample of remaining training pairs in `evidence` (default 0). */
+  evidenceSeed?: number;
   /** Called after every untrain pass. */
-  onPass?: (report: IterationReport & { certificate: number }) => void;
+  onPass?: (report: { iteration: number; loss: number; seconds: number; certificate: number }) => void;
 }
 
 export interface NotFound {
   user: string;
   item: string;
-  reason: 'unknown user' | 'unknown item' | 'not in training data';
+  reason: 'unknown user' | 'unknown item' | 'not stored';
+}
+
+/** What a forget result shows of the forgotten pairs, next to pairs that were never trained on. */
+export interface Evidence {
+  /** Mean score x_u·y_i of the forgotten pairs under the model before the request. */
+  forgottenBefore: number;
+  /** … and after (a pair whose user or item left the model scores 0). */
+  forgottenAfter: number;
+  /** Mean score of the held-out pairs after (never-seen positives), when there is a hold-out. */
+  heldOut: number | null;
+  /** Mean score of a seeded sample of as many remaining training pairs, when there is a hold-out. */
+  trainSample: number | null;
+  /** Pairs in each of the two last means. */
+  samplePairs: number;
 }
 
 export interface ForgetResult {
   requested: number;
+  /** Distinct pairs removed (training and held-out). */
   forgotten: number;
+  /** Where the forgotten pairs were stored. */
+  found: { train: number; heldOut: number };
+  /** The forgotten pairs that were held-out pairs (by external id). */
+  heldOutPairs: Array<{ user: string; item: string }>;
   notFound: NotFound[];
+  /** Users and items that left the model (forgetRows). */
+  removedUsers: string[];
+  removedItems: string[];
   mode: ForgetMode;
   schedule: ForgetSchedule;
   /** Untrain passes. */
@@ -68,234 +111,360 @@ export interface ForgetResult {
   seconds: number;
   instantSeconds: number;
   tolerance: number;
-  /** Certificate of the retrain objective right after the data changed, before any solve. */
+  /** certificateAfter ≤ tolerance. */
+  converged: boolean;
+  /** The certificate the model had before the request (NaN when it was not recorded). */
+  baseCertificate: number;
+  /** The base model was at the tolerance already (else forgetting also finished its training). */
+  baseStationary: boolean;
+  /** One line a person should read ('' when there is nothing to say). */
+  note: string;
+  /** Certificate of the retrain objective right after the data change, before any solve (NaN unless `trace` or `noInstant`). */
   certificateBefore: number;
-  /** After the instant step. */
+  /** ‖∇L_remain‖ at the same moment (NaN unless `trace` or `noInstant`). */
+  gradNormBefore: number;
+  /** After the instant step (before any pass). */
   certificateInstant: number;
   certificateAfter: number;
   /** The retrain objective's loss at the end. */
   lossRemain: number;
-  /** Validation AUC at the end, when the model has a test set. */
+  /** Validation AUC at the end, when asked for (`auc`) and the model has a test set. */
   auc: number | null;
+  evidence: Evidence;
   /** With the inverse cache: rows whose rank-one update would have been singular, solved directly. */
   directRows?: number;
-  /** ‖∇L_remain‖ right after the data change. */
-  gradNormBefore: number;
   curve: Array<{ pass: number; loss: number; certificate: number; gradNorm: number; seconds: number }>;
 }
 
 /** A user–item pair by external ids. */
 export type Pair = readonly [user: string | number, item: string | number];
 
-/** Position of item `i` in row `r` of a CSR with sorted rows, or −1. */
-export function findInRow(indptr: Int32Array, indices: Int32Array, r: number, i: number): number {
-  let lo = indptr[r];
-  let hi = indptr[r + 1] - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = indices[mid];
-    if (v === i) return mid;
-    if (v < i) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
+/** What forgetting needs of a model (ALS provides it); forgetting never reaches past it. */
+export interface ForgetModel {
+  readonly options: AlsOptions;
+  readonly k: number;
+  readonly kernels: Kernels;
+  readonly userIds: IdMap;
+  readonly itemIds: IdMap;
+  readonly nUsers: number;
+  readonly nItems: number;
+  readonly interactions: TrainingPairs;
+  readonly factorBuffers: { X: F32Buf; Y: F32Buf };
+  readonly trainRows: PairRows;
+  readonly trainConfidence: Float32Array;
+  testRows: PairRows | undefined;
+  fitResidual: number;
+  inverseCache: { users: F32Buf; items: F32Buf } | undefined;
+  dropInverseCache(): void;
+  solveRowsExactly(side: 'user' | 'item', rows: Int32Array, other?: F32Buf): void;
+  dropRows(users: Int32Array, items: Int32Array): { keptUsers: Int32Array; keptItems: Int32Array };
+  iterate(): void;
+  certificate(csrs?: { byUser: CsrBufs; byItem: CsrBufs }): { residual: number; gradNorm: number };
+  loss(csr?: CsrBufs): number;
+  meanScore(users: ArrayLike<number>, items: ArrayLike<number>): number;
+  auc(): { auc: number };
 }
 
 /**
  * Removal set of the paper: `fraction` of the training pairs still in force (blocked ones
  * excluded), uniformly without replacement, seeded. Same model, fraction and seed → same pairs.
  */
-export function sampleTrainingPairs(model: ALS, fraction: number, seed: number): Array<[string, string]> {
+export function sampleTrainingPairs(model: Pick<ForgetModel, 'interactions' | 'userIds' | 'itemIds'>, fraction: number, seed: number): Array<[string, string]> {
   if (!(fraction > 0 && fraction <= 1)) throw new OptionError('fraction', fraction, 'a number in (0, 1]');
-  const tr = model.trainRows;
-  const nnz = tr.indptr[tr.rows];
-  const blocked = blockedPositions(nnz, model.trainConfidence);
-  // the q-th pair in force, for q ascending: skip the blocked positions below it
+  const live = livePositions(model.interactions);
+  const picked = sampleWithoutReplacement(live.length, Math.round(fraction * live.length), new Rng(seed));
+  const pairs = pairsAt(model.interactions.rows(), Int32Array.from(picked, (q) => live[q]));
+  return Array.from(pairs.users, (u, t) => [model.userIds.id(u), model.itemIds.id(pairs.items[t])] as [string, string]);
+}
+
+/** Positions (by user) of the pairs in force, ascending. */
+function livePositions(pairs: TrainingPairs): Int32Array {
+  const nnz = pairs.nnz;
+  const blocked = pairs.blocked();
   const live = new Int32Array(nnz - blocked.length);
   for (let p = 0, b = 0, w = 0; p < nnz; p++) {
     if (b < blocked.length && blocked[b] === p) b++;
     else live[w++] = p;
   }
-  const picked = sampleWithoutReplacement(live.length, Math.round(fraction * live.length), new Rng(seed));
-  const pairs = pairsAt(tr, Int32Array.from(picked, (q) => live[q]));
-  return Array.from(pairs.users, (u, t) => [model.userIds.id(u), model.itemIds.id(pairs.items[t])] as [string, string]);
+  return live;
 }
 
-/**
- * (row, column) of the stored entries at `positions` (ascending) of a CSR, or of all its entries:
- * for a CSR by user, the (user, item) index pairs.
- */
-export function pairsAt(
-  csr: { rows: number; indptr: Int32Array; indices: Int32Array }, positions?: Int32Array,
-): { users: Int32Array; items: Int32Array } {
-  const pos = positions ?? Int32Array.from({ length: csr.indptr[csr.rows] }, (_, p) => p);
-  const users = new Int32Array(pos.length);
-  let r = 0;
-  pos.forEach((p, t) => {
-    while (csr.indptr[r + 1] <= p) r++;
-    users[t] = r;
-  });
-  return { users, items: Int32Array.from(pos, (p) => csr.indices[p]) };
+/** The pairs still in force as JS arrays (blocked pairs left out): what retraining trains on. */
+export function remainingPairs(model: Pick<ForgetModel, 'interactions'>): { indptr: Int32Array; indices: Int32Array; conf: Float32Array } {
+  return model.interactions.remainingArrays();
 }
 
-/** Positions of the blocked pairs (c = 0), ascending. */
-function blockedPositions(nnz: number, conf: Float32Array): Int32Array {
-  let n = 0;
-  for (let p = 0; p < nnz; p++) if (!(conf[p] > 0)) n++;
-  const out = new Int32Array(n);
-  for (let p = 0, w = 0; w < n; p++) if (!(conf[p] > 0)) out[w++] = p;
-  return out;
-}
-
-/**
- * The pairs still in force (c > 0): their CSR, and `blocked` (the positions left out). With no
- * blocked pair (always, in exact mode) the model's own arrays are returned, not copies.
- */
-export function remainingPairs(
-  tr: { rows: number; indptr: Int32Array; indices: Int32Array }, conf: Float32Array,
-): { blocked: Int32Array; indptr: Int32Array; indices: Int32Array; conf: Float32Array } {
-  const nnz = tr.indptr[tr.rows];
-  const blocked = blockedPositions(nnz, conf);
-  if (blocked.length === 0) return { blocked, indptr: tr.indptr, indices: tr.indices.subarray(0, nnz), conf: conf.subarray(0, nnz) };
-  return { blocked, ...withoutPositions(tr.indptr, tr.indices, conf, tr.rows, blocked) };
-}
-
-interface Resolved {
-  /** Positions in the user CSR of the pairs to forget, ascending, distinct. */
-  positions: Int32Array;
-  users: Int32Array;
-  items: Int32Array;
+/** What a request removes, resolved to indices before anything changes. */
+interface Removal {
+  /** Positions in the training CSR by user, ascending, distinct. */
+  train: Int32Array;
+  /** Positions in the held-out CSR, ascending, distinct. */
+  heldOut: Int32Array;
   notFound: NotFound[];
+  requested: number;
 }
 
 /** Validation first: nothing changes until every pair is resolved. */
-function resolvePairs(model: ALS, pairs: readonly Pair[], strict: boolean): Resolved {
-  const tr = model.trainRows;
-  const conf = model.trainConfidence;
+function resolvePairs(model: ForgetModel, pairs: readonly Pair[], strict: boolean): Removal {
+  const store = model.interactions;
+  const conf = store.confidence();
+  const test = model.testRows;
   const notFound: NotFound[] = [];
-  const pos = new Set<number>();
+  const train = new Set<number>();
+  const held = new Set<number>();
   for (const [uid, iid] of pairs) {
     const user = String(uid);
     const item = String(iid);
     const u = model.userIds.get(user);
     const i = model.itemIds.get(item);
-    let reason: NotFound['reason'] | undefined;
-    let p = -1;
-    if (u === undefined) reason = 'unknown user';
-    else if (i === undefined) reason = 'unknown item';
+    if (u === undefined) notFound.push({ user, item, reason: 'unknown user' });
+    else if (i === undefined) notFound.push({ user, item, reason: 'unknown item' });
     else {
-      p = findInRow(tr.indptr, tr.indices, u, i);
-      if (p < 0 || conf[p] === 0) reason = 'not in training data'; // never there, or already forgotten
+      const p = store.find(u, i);
+      // a blocked pair (c = 0) is already forgotten in block mode
+      if (p >= 0 && conf[p] > 0) train.add(p);
+      else {
+        const q = test ? findInRow(test.indptr, test.indices, u, i) : -1;
+        if (q >= 0) held.add(q);
+        else notFound.push({ user, item, reason: 'not stored' });
+      }
     }
-    if (reason) notFound.push({ user, item, reason });
-    else pos.add(p);
   }
   if (strict && notFound.length) {
     const f = notFound[0];
-    throw new OptionError('pairs', `${f.user},${f.item}`, `pairs of the training data (${f.reason}; ${notFound.length} such pairs in all)`);
+    throw new OptionError('pairs', `${f.user},${f.item}`, `pairs the model stores (${f.reason}; ${notFound.length} such pairs in all)`);
   }
-  const positions = Int32Array.from(pos).sort();
-  return { positions, ...pairsAt(tr, positions), notFound };
-}
-
-/** The interactions without the given positions (CSR arrays, same rows). */
-function withoutPositions(
-  indptr: Int32Array, indices: Int32Array, conf: Float32Array, rows: number, drop: Int32Array,
-): { indptr: Int32Array; indices: Int32Array; conf: Float32Array } {
-  const nnz = indptr[rows];
-  const keep = new Uint8Array(nnz).fill(1);
-  for (const p of drop) keep[p] = 0;
-  const np = new Int32Array(rows + 1);
-  const ni = new Int32Array(nnz - drop.length);
-  const nc = new Float32Array(nnz - drop.length);
-  let q = 0;
-  for (let r = 0; r < rows; r++) {
-    for (let p = indptr[r]; p < indptr[r + 1]; p++) {
-      if (!keep[p]) continue;
-      ni[q] = indices[p];
-      nc[q++] = conf[p];
-    }
-    np[r + 1] = q;
-  }
-  return { indptr: np, indices: ni, conf: nc };
+  return { train: Int32Array.from(train).sort(), heldOut: Int32Array.from(held).sort(), notFound, requested: pairs.length };
 }
 
 function unique(a: Int32Array): Int32Array {
   return Int32Array.from(new Set(a)).sort();
 }
 
-/**
- * The CSRs of the retrain objective: in exact mode the model's own; in block mode a copy without
- * the blocked (c = 0) pairs. `release` frees a copy.
- */
-export function remainCsrs(model: ALS): { userCsr: CsrBufs; itemCsr: CsrBufs; release(): void } {
-  const s = model.internals;
-  const tr = model.trainRows;
-  const r = remainingPairs(tr, model.trainConfidence);
-  if (r.blocked.length === 0) return { userCsr: s.userCsr, itemCsr: s.itemCsr, release() {} };
-  const both = model.uploadBoth(tr.rows, tr.cols, r.indptr, r.indices, r.conf);
-  return {
-    ...both,
-    release() {
-      freeCsr(model.kernels, both.itemCsr);
-      freeCsr(model.kernels, both.userCsr);
-    },
-  };
+/** The stop rule and pass cap of a request, validated. */
+function stopRule(model: ForgetModel, opts: ForgetOptions): { tol: number; maxPasses: number } {
+  const maxPasses = opts.maxPasses ?? DEFAULT_MAX_PASSES;
+  if (!Number.isInteger(maxPasses) || maxPasses < 0) throw new OptionError('maxPasses', maxPasses, 'an integer ≥ 0');
+  // never looser than the default: a loose early-stopped residual must not become the target
+  const tol = opts.tol ?? (model.fitResidual < DEFAULT_TOL ? model.fitResidual : DEFAULT_TOL);
+  if (!(tol >= 0)) throw new OptionError('tol', tol, 'a number ≥ 0');
+  return { tol, maxPasses };
+}
+
+/** Forgets `pairs` (external ids): see the file comment for the modes and ForgetOptions for the stop rules. */
+export function forget(model: ForgetModel, pairs: readonly Pair[], opts: ForgetOptions = {}): ForgetResult {
+  const mode = opts.mode ?? 'exact';
+  const schedule = opts.schedule ?? 'full';
+  if (mode !== 'exact' && mode !== 'block') throw new OptionError('mode', mode, 'exact or block');
+  if (schedule !== 'full') {
+    throw new OptionError('schedule', schedule, 'full (a localised schedule was measured slower than full passes and is not offered)');
+  }
+  if (!Array.isArray(pairs) || pairs.length === 0) throw new OptionError('pairs', pairs, 'a non-empty list of (user, item) pairs');
+  const rule = stopRule(model, opts);
+  const t0 = performance.now();
+  const removal = resolvePairs(model, pairs, opts.strict ?? false);
+  return untrain(model, removal, { mode, schedule, ...rule, t0, opts });
 }
 
 /**
- * Instant step: the affected users re-solved exactly given the current items, and the affected
- * items re-solved exactly given the users as they were (both sides against the factors of the
- * moment the data changed).
+ * Forgets whole users and items: every pair of theirs (training and held-out) is removed, then the
+ * users and items themselves leave the model (ids and factor rows), the rest renumbered. Exact mode
+ * only (block mode would have to keep them to store the blocks).
  */
-function instantStep(model: ALS, users: Int32Array, items: Int32Array): void {
-  const s = model.internals;
-  const kern = model.kernels;
-  const k = model.k;
-  const reg = model.options.regularization;
-  // the affected rows gathered into one small CSR, solved in one call (on every thread), put back
-  const solve = (csr: CsrBufs, X: F32Buf, Y: F32Buf, rows: Int32Array): void => {
-    if (rows.length === 0) return;
-    const ip = csr.indptr.view;
-    let nnz = 0;
-    for (const r of rows) nnz += ip[r + 1] - ip[r];
-    // (Cholesky ignores the start, so the copy of the old rows' factors is not needed)
-    const bufs: Array<F32Buf | I32Buf> = [];
-    const keep = <B extends F32Buf | I32Buf>(b: B): B => (bufs.push(b), b);
-    try {
-      const sub: CsrBufs = {
-        rows: rows.length, cols: csr.cols, indptr: keep(kern.i32(rows.length + 1)),
-        indices: keep(kern.i32(Math.max(1, nnz))), conf: keep(kern.f32(Math.max(1, nnz))),
-      };
-      const Xs = keep(kern.f32(rows.length * k));
-      // views taken after the allocations (growing a private memory detaches older ones)
-      const [ip2, ci, cc] = [csr.indptr.view, csr.indices.view, csr.conf.view];
-      const [sp, si, sc] = [sub.indptr.view, sub.indices.view, sub.conf.view];
-      let w = 0;
-      rows.forEach((r, t) => {
-        si.set(ci.subarray(ip2[r], ip2[r + 1]), w);
-        sc.set(cc.subarray(ip2[r], ip2[r + 1]), w);
-        w += ip2[r + 1] - ip2[r];
-        sp[t + 1] = w;
-      });
-      const failed = kern.solveRows({
-        csr: sub, X: Xs, Y, gram: s.gram, k, start: 0, end: rows.length, solver: SOLVER_CHOLESKY, cgSteps: 1, scratch: s.scratch,
-      });
-      if (failed) throw new Error(`${failed} rows: normal matrix not positive definite`);
-      const [xs, xd] = [Xs.view, X.view];
-      rows.forEach((r, t) => xd.set(xs.subarray(t * k, (t + 1) * k), r * k));
-    } finally {
-      // everything allocated, even when a later allocation failed
-      for (const b of bufs) kern.free(b);
+export function forgetRows(
+  model: ForgetModel,
+  which: { users?: ReadonlyArray<string | number>; items?: ReadonlyArray<string | number> },
+  opts: ForgetOptions = {},
+): ForgetResult {
+  if ((opts.mode ?? 'exact') !== 'exact') throw new OptionError('mode', opts.mode, 'exact (whole users and items are forgotten exactly only)');
+  const rule = stopRule(model, opts);
+  const t0 = performance.now();
+  const index = (ids: IdMap, kind: 'user' | 'item', list: ReadonlyArray<string | number>): Int32Array => unique(Int32Array.from(list, (id) => {
+    const r = ids.get(String(id));
+    if (r === undefined) throw new UnknownIdError(kind, String(id));
+    return r;
+  }));
+  const users = index(model.userIds, 'user', which.users ?? []);
+  const items = index(model.itemIds, 'item', which.items ?? []);
+  if (users.length + items.length === 0) throw new OptionError('users/items', which, 'at least one user or item id');
+  const store = model.interactions;
+  const tr = store.rows();
+  const ic = store.byItem;
+  const train = new Set<number>();
+  for (const u of users) for (let p = tr.indptr[u]; p < tr.indptr[u + 1]; p++) train.add(p);
+  const [iip, iix] = [ic.indptr.view, ic.indices.view];
+  for (const i of items) for (let q = iip[i]; q < iip[i + 1]; q++) train.add(store.find(iix[q], i));
+  const held = new Set<number>();
+  const test = model.testRows;
+  if (test) {
+    const dropItem = new Set(items);
+    const dropUser = new Set(users);
+    for (let u = 0; u < test.rows; u++) {
+      const all = dropUser.has(u);
+      for (let p = test.indptr[u]; p < test.indptr[u + 1]; p++) if (all || dropItem.has(test.indices[p])) held.add(p);
     }
+  }
+  const removal: Removal = {
+    train: Int32Array.from(train).sort(), heldOut: Int32Array.from(held).sort(), notFound: [],
+    requested: train.size + held.size,
   };
-  const Yold = kern.f32(s.Y.length);
+  return untrain(model, removal, { mode: 'exact', schedule: 'full', ...rule, t0, opts, drop: { users, items } });
+}
+
+interface UntrainPlan {
+  mode: ForgetMode;
+  schedule: ForgetSchedule;
+  tol: number;
+  maxPasses: number;
+  t0: number;
+  opts: ForgetOptions;
+  /** Users and items that leave the model after their pairs. */
+  drop?: { users: Int32Array; items: Int32Array };
+}
+
+/** The data change, the instant step, the untrain passes to the tolerance, and the evidence. */
+function untrain(model: ForgetModel, removal: Removal, plan: UntrainPlan): ForgetResult {
+  const { mode, tol, maxPasses, opts } = plan;
+  const store = model.interactions;
+  const trainPairs = pairsAt(store.rows(), removal.train);
+  const test = model.testRows;
+  const heldPairs = test ? pairsAt(test, removal.heldOut) : { users: new Int32Array(0), items: new Int32Array(0) };
+  const baseCertificate = model.fitResidual;
+  const baseStationary = baseCertificate <= tol;
+  const ids = (p: { users: Int32Array; items: Int32Array }): Array<{ user: string; item: string }> =>
+    Array.from(p.users, (u, t) => ({ user: model.userIds.id(u), item: model.itemIds.id(p.items[t]) }));
+  const result: ForgetResult = {
+    requested: removal.requested,
+    forgotten: removal.train.length + removal.heldOut.length,
+    found: { train: removal.train.length, heldOut: removal.heldOut.length },
+    heldOutPairs: ids(heldPairs),
+    notFound: removal.notFound,
+    removedUsers: plan.drop ? Array.from(plan.drop.users, (u) => model.userIds.id(u)) : [],
+    removedItems: plan.drop ? Array.from(plan.drop.items, (i) => model.itemIds.id(i)) : [],
+    mode, schedule: plan.schedule,
+    passes: 0, rowsSolved: 0, seconds: 0, instantSeconds: 0, tolerance: tol, converged: false,
+    baseCertificate, baseStationary,
+    note: '',
+    certificateBefore: NaN, gradNormBefore: NaN, certificateInstant: NaN, certificateAfter: NaN, lossRemain: NaN, auc: null,
+    evidence: { forgottenBefore: NaN, forgottenAfter: NaN, heldOut: null, trainSample: null, samplePairs: 0 },
+    curve: [],
+  };
+  const allUsers = Int32Array.from([...trainPairs.users, ...heldPairs.users]);
+  const allItems = Int32Array.from([...trainPairs.items, ...heldPairs.items]);
+  result.evidence.forgottenBefore = model.meanScore(allUsers, allItems);
+
+  // the change of each forgotten pair's (c − 1) term, for the Sherman–Morrison path
+  const conf = store.confidence();
+  const dropped = Float32Array.from(removal.train, (p) => (mode === 'exact' ? -(conf[p] - 1) : -conf[p]));
+  const useCache = (opts.useCache ?? model.inverseCache !== undefined) && !plan.drop;
+  if (opts.useCache && plan.drop) throw new OptionError('useCache', true, 'pairs, not whole users or items (their rows leave the model)');
+  if (useCache && !model.inverseCache) throw new OptionError('useCache', true, 'an inverse cache: call model.cacheInverses() first');
+  if (!useCache) model.dropInverseCache();
+
+  // the data change: training pairs, held-out pairs, then the users and items that leave
+  if (mode === 'exact') store.remove(removal.train);
+  else store.block(removal.train);
+  if (test && removal.heldOut.length) {
+    const r = withoutPositions(test.indptr, test.indices, new Float32Array(test.indptr[test.rows]), test.rows, removal.heldOut);
+    model.testRows = { rows: test.rows, cols: test.cols, indptr: r.indptr, indices: r.indices };
+  }
+  // rows whose normal equations changed (in the numbering after the drop)
+  let users = unique(trainPairs.users);
+  let items = unique(trainPairs.items);
+  if (plan.drop) {
+    const { keptUsers, keptItems } = model.dropRows(plan.drop.users, plan.drop.items);
+    const renumber = (rows: Int32Array, kept: Int32Array): Int32Array => {
+      const at = new Map<number, number>();
+      kept.forEach((old, r) => at.set(old, r));
+      return Int32Array.from(Array.from(rows, (r) => at.get(r) ?? -1).filter((r) => r >= 0));
+    };
+    users = renumber(users, keptUsers);
+    items = renumber(items, keptItems);
+  }
+
+  const remain = store.remaining();
   try {
-    Yold.view.set(s.Y.view);
-    kern.gram(s.X, s.userCsr.rows, k, reg, s.gram);
-    solve(s.itemCsr, s.Y, s.X, items);
-    kern.gram(Yold, s.itemCsr.rows, k, reg, s.gram);
-    solve(s.userCsr, s.X, Yold, users);
+    if (opts.trace || opts.noInstant) {
+      const before = model.certificate(remain);
+      result.certificateBefore = before.residual;
+      result.gradNormBefore = before.gradNorm;
+    }
+    if (result.forgotten > 0 && !opts.noInstant) {
+      const ti = performance.now();
+      if (useCache) result.directRows = instantStepCached(model, trainPairs.users, trainPairs.items, dropped);
+      else instantStep(model, users, items);
+      result.instantSeconds = (performance.now() - ti) / 1000;
+      result.rowsSolved += users.length + items.length;
+    }
+    let cert = opts.noInstant ? result.certificateBefore : model.certificate(remain).residual;
+    result.certificateInstant = cert;
+    let loss = model.loss(remain.byUser);
+    for (let pass = 1; pass <= maxPasses && cert > tol; pass++) {
+      const tp = performance.now();
+      model.iterate();
+      const seconds = (performance.now() - tp) / 1000;
+      result.rowsSolved += model.nUsers + model.nItems;
+      const next = model.loss(remain.byUser);
+      const c = model.certificate(remain);
+      cert = c.residual;
+      result.passes = pass;
+      result.curve.push({ pass, loss: next, certificate: cert, gradNorm: c.gradNorm, seconds });
+      opts.onPass?.({ iteration: pass, loss: next, seconds, certificate: cert });
+      const change = Math.abs(loss - next) / Math.max(Math.abs(next), 1e-300);
+      loss = next;
+      if (opts.lossTol !== undefined && change < opts.lossTol) break;
+    }
+    result.certificateAfter = cert;
+    result.lossRemain = loss;
+  } finally {
+    remain.release();
+  }
+  // the model file records the certificate the model now has
+  model.fitResidual = result.certificateAfter;
+  result.converged = result.certificateAfter <= tol;
+  const notes: string[] = [];
+  if (!baseStationary) {
+    notes.push(`base model not stationary (certificate ${fmt(baseCertificate)} > tolerance ${fmt(tol)}): forgetting also finished its training`);
+  }
+  if (!result.converged) notes.push(`NOT CONVERGED: certificate ${fmt(result.certificateAfter)} > tolerance ${fmt(tol)} after ${result.passes} passes`);
+  result.note = notes.join('; ');
+  if (plan.drop) result.evidence.forgottenAfter = 0; // every forgotten pair lost its user or item
+  else result.evidence.forgottenAfter = model.meanScore(allUsers, allItems);
+  Object.assign(result.evidence, neverSeenEvidence(model, opts.evidenceSeed ?? 0));
+  if (opts.auc && model.testRows) result.auc = model.auc().auc;
+  result.seconds = (performance.now() - plan.t0) / 1000;
+  return result;
+}
+
+function fmt(x: number): string {
+  return Number.isFinite(x) ? x.toExponential(2) : String(x);
+}
+
+/** Mean scores of the held-out pairs and of a seeded sample of as many remaining training pairs. */
+function neverSeenEvidence(model: ForgetModel, seed: number): Pick<Evidence, 'heldOut' | 'trainSample' | 'samplePairs'> {
+  const test = model.testRows;
+  if (!test) return { heldOut: null, trainSample: null, samplePairs: 0 };
+  const held = pairsAt(test);
+  const live = livePositions(model.interactions);
+  const n = Math.min(held.users.length, live.length);
+  const picked = sampleWithoutReplacement(live.length, n, new Rng(seed));
+  const sample = pairsAt(model.interactions.rows(), Int32Array.from(picked, (q) => live[q]).sort());
+  return { heldOut: model.meanScore(held.users, held.items), trainSample: model.meanScore(sample.users, sample.items), samplePairs: n };
+}
+
+/**
+ * Instant step: the affected items re-solved exactly given the current users, and the affected
+ * users re-solved exactly given the items as they were (both sides against the factors of the
+ * moment the data changed, as the Sherman–Morrison path must).
+ */
+function instantStep(model: ForgetModel, users: Int32Array, items: Int32Array): void {
+  const kern = model.kernels;
+  const { Y } = model.factorBuffers;
+  const Yold = kern.f32(Y.length);
+  try {
+    Yold.view.set(model.factorBuffers.Y.view);
+    model.solveRowsExactly('item', items);
+    model.solveRowsExactly('user', users, Yold);
   } finally {
     kern.free(Yold);
   }
@@ -308,16 +477,18 @@ function instantStep(model: ALS, users: Int32Array, items: Int32Array): void {
  * whose update would be singular is solved directly instead. Returns rows solved that way.
  */
 function instantStepCached(
-  model: ALS, users: Int32Array, items: Int32Array, dropped: Float32Array,
+  model: ForgetModel, users: Int32Array, items: Int32Array, dropped: Float32Array,
 ): number {
-  const s = model.internals;
   const cache = model.inverseCache!;
   const kern = model.kernels;
   const k = model.k;
   const kk = k * k;
   const b = kern.f32(k);
   const scratch = kern.f32(k);
-  const Yold = kern.f32(s.Y.length);
+  const gram = kern.f32(kk);
+  const solveScratch = kern.f32(solveScratchFloats(k));
+  const { X, Y } = model.factorBuffers;
+  const Yold = kern.f32(Y.length);
   let direct = 0;
   // rows → the forgotten pairs (t) that touch them
   const group = (rows: Int32Array): Map<number, number[]> => {
@@ -335,8 +506,8 @@ function instantStepCached(
       let ok = true;
       for (const t of ts) ok = ok && kern.shermanMorrison(inv, r * kk, k, Y, other[t] * k, dropped[t], scratch);
       if (!ok) {
-        kern.gram(Y, csr.cols, k, model.options.regularization, s.gram);
-        kern.solveRows({ csr, X, Y, gram: s.gram, k, start: r, end: r + 1, solver: SOLVER_CHOLESKY, cgSteps: 1, scratch: s.scratch });
+        kern.gram(Y, csr.cols, k, model.options.regularization, gram);
+        kern.solveRows({ csr, X, Y, gram, k, start: r, end: r + 1, solver: SOLVER_CHOLESKY, cgSteps: 1, scratch: solveScratch });
         direct++;
         continue;
       }
@@ -355,102 +526,12 @@ function instantStepCached(
     }
   };
   try {
-    Yold.view.set(s.Y.view);
-    side(s.itemCsr, cache.items, s.Y, s.X, items, users);
-    side(s.userCsr, cache.users, s.X, Yold, users, items);
+    Yold.view.set(Y.view);
+    side(model.interactions.byItem, cache.items, Y, X, items, users);
+    side(model.interactions.byUser, cache.users, X, Yold, users, items);
   } finally {
-    kern.free(Yold);
-    kern.free(scratch);
-    kern.free(b);
+    for (const buf of [Yold, solveScratch, gram, scratch, b]) kern.free(buf);
     model.dropInverseCache(); // the factors moved: the cache no longer matches them
   }
   return direct;
-}
-
-/** Forgets `pairs` (external ids): see the file comment for the modes and ForgetOptions for the stop rules. */
-export function forget(model: ALS, pairs: readonly Pair[], opts: ForgetOptions = {}): ForgetResult {
-  const mode = opts.mode ?? 'exact';
-  const schedule = opts.schedule ?? 'full';
-  if (mode !== 'exact' && mode !== 'block') throw new OptionError('mode', mode, 'exact or block');
-  if (schedule !== 'full') {
-    throw new OptionError('schedule', schedule, 'full (a localised schedule was measured slower than full passes and is not offered)');
-  }
-  if (!Array.isArray(pairs) || pairs.length === 0) throw new OptionError('pairs', pairs, 'a non-empty list of (user, item) pairs');
-  const maxPasses = opts.maxPasses ?? 50;
-  if (!Number.isInteger(maxPasses) || maxPasses < 0) throw new OptionError('maxPasses', maxPasses, 'an integer ≥ 0');
-  const tol = opts.tol ?? (Number.isFinite(model.fitResidual) ? model.fitResidual : 1e-4);
-  if (!(tol >= 0)) throw new OptionError('tol', tol, 'a number ≥ 0');
-
-  const t0 = performance.now();
-  const res = resolvePairs(model, pairs, opts.strict ?? false);
-  const result: ForgetResult = {
-    requested: pairs.length, forgotten: res.positions.length, notFound: res.notFound, mode, schedule,
-    passes: 0, rowsSolved: 0, seconds: 0, instantSeconds: 0, tolerance: tol,
-    certificateBefore: NaN, gradNormBefore: NaN, certificateInstant: NaN, certificateAfter: NaN, lossRemain: NaN, auc: null, curve: [],
-  };
-
-  // the change of each forgotten pair's (c − 1) term, for the Sherman–Morrison path
-  const dropped = Float32Array.from(res.positions, (p) => {
-    const c = model.trainConfidence[p];
-    return mode === 'exact' ? -(c - 1) : -c;
-  });
-  const useCache = opts.useCache ?? model.inverseCache !== undefined;
-  if (useCache && !model.inverseCache) throw new OptionError('useCache', true, 'an inverse cache: call model.cacheInverses() first');
-  if (!useCache) model.dropInverseCache();
-  if (res.positions.length > 0) {
-    // the data change
-    const tr = model.trainRows;
-    if (mode === 'exact') {
-      const r = withoutPositions(tr.indptr, tr.indices, model.trainConfidence, tr.rows, res.positions);
-      model.replaceInteractions(r.indptr, r.indices, r.conf);
-    } else {
-      const s = model.internals;
-      const ic = s.itemCsr;
-      for (let t = 0; t < res.positions.length; t++) {
-        s.userCsr.conf.view[res.positions[t]] = 0;
-        const q = findInRow(ic.indptr.view, ic.indices.view, res.items[t], res.users[t]);
-        ic.conf.view[q] = 0;
-      }
-    }
-  }
-  const remain = remainCsrs(model);
-  try {
-    const before = model.certificate(remain);
-    result.certificateBefore = before.residual;
-    result.gradNormBefore = before.gradNorm;
-    if (res.positions.length > 0 && !opts.noInstant) {
-      const ti = performance.now();
-      const users = unique(res.users);
-      const items = unique(res.items);
-      if (useCache) result.directRows = instantStepCached(model, res.users, res.items, dropped);
-      else instantStep(model, users, items);
-      result.instantSeconds = (performance.now() - ti) / 1000;
-      result.rowsSolved += users.length + items.length;
-    }
-    let cert = model.certificate(remain).residual;
-    result.certificateInstant = cert;
-    let loss = model.loss(remain.userCsr);
-    for (let pass = 1; pass <= maxPasses && cert > tol; pass++) {
-      const tp = performance.now();
-      model.iterate();
-      const seconds = (performance.now() - tp) / 1000;
-      result.rowsSolved += model.nUsers + model.nItems;
-      const next = model.loss(remain.userCsr);
-      const c = model.certificate(remain);
-      cert = c.residual;
-      result.passes = pass;
-      result.curve.push({ pass, loss: next, certificate: cert, gradNorm: c.gradNorm, seconds });
-      opts.onPass?.({ iteration: pass, loss: next, seconds, certificate: cert });
-      const change = Math.abs(loss - next) / Math.max(Math.abs(next), 1e-300);
-      loss = next;
-      if (opts.lossTol !== undefined && change < opts.lossTol) break;
-    }
-    result.certificateAfter = cert;
-    result.lossRemain = loss;
-  } finally {
-    remain.release();
-  }
-  if (model.testRows) result.auc = model.auc().auc;
-  result.seconds = (performance.now() - t0) / 1000;
-  return result;
 }

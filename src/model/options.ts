@@ -11,8 +11,14 @@ export interface AlsOptions {
   regularization: number;
   /** α in the confidence c = 1 + α·p of an observed pair (Hu, Koren, Volinsky 2008). */
   alpha: number;
-  /** ALS passes (users then items) in `fit`. */
+  /** ALS passes (users then items) in `fit` at most; with `tol` 0, exactly this many. */
   iterations: number;
+  /**
+   * `fit` stops at the first pass whose certificate (relative residual of all normal equations) is
+   * ≤ tol; 0 = no stop rule. The default 1e-4 makes a fitted model stationary enough that exact
+   * forgetting is defined at it (see the README's "Forgetting" section).
+   */
+  tol: number;
   /** 'cg': `cgSteps` conjugate-gradient steps per row, warm-started; 'cholesky': exact solve per row. */
   solver: SolverName;
   cgSteps: number;
@@ -26,11 +32,15 @@ export interface AlsOptions {
   threads: number;
 }
 
+/** The certificate `fit` and `forget` run to by default. */
+export const DEFAULT_TOL = 1e-4;
+
 export const DEFAULT_OPTIONS: Readonly<AlsOptions> = Object.freeze({
   factors: 64,
   regularization: 50,
   alpha: 40,
-  iterations: 40,
+  iterations: 300,
+  tol: DEFAULT_TOL,
   solver: 'cg',
   cgSteps: 3,
   seed: 0,
@@ -71,6 +81,7 @@ export function resolveOptions(partial: Partial<AlsOptions> = {}): AlsOptions {
   real('regularization', o.regularization, 0);
   real('alpha', o.alpha, 0);
   int('iterations', o.iterations, 0);
+  real('tol', o.tol, 0);
   int('cgSteps', o.cgSteps, 1);
   int('seed', o.seed, 0);
   int('threads', o.threads, 0);

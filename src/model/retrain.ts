@@ -1,5 +1,6 @@
 // The ground truth forgetting is compared against: ALS from scratch on the model's remaining
-// training data (blocked pairs excluded), same hyper-parameters, seeded start.
+// training data (blocked pairs excluded), same hyper-parameters, seeded start, run to the same
+// certificate stop rule as any fit.
 import { ALS, type FitResult, type IterationReport } from './als.js';
 import type { AlsOptions } from './options.js';
 import { remainingPairs } from './forget.js';
@@ -9,10 +10,12 @@ export interface RetrainOptions {
   iterations?: number;
   /** Seed of the factor start (default: the model's). */
   seed?: number;
-  /** Stop as soon as the certificate is at most this. */
+  /** Stop as soon as the certificate is at most this (default: the model's `tol`; 0 = all passes). */
   tol?: number;
   /** Keep the factors of the best validation AUC (default false: the last). */
   keepBest?: boolean;
+  /** Validation AUC after every pass (default true when there is a hold-out). */
+  trackAuc?: boolean;
   onIteration?: (r: IterationReport) => void;
   backend?: AlsOptions['backend'];
 }
@@ -20,34 +23,25 @@ export interface RetrainOptions {
 export interface RetrainResult {
   model: ALS;
   fit: FitResult;
-  /** First iteration whose certificate was ≤ tol, when tol was given. */
+  /** First iteration whose certificate was ≤ tol (null when it never was, or tol is 0). */
   reachedTolAt: number | null;
 }
 
 export async function retrain(source: ALS, opts: RetrainOptions = {}): Promise<RetrainResult> {
   const tr = source.trainRows;
   // the remaining pairs: stored pairs with c > 0 (exact forgetting has removed the others already)
-  const { indptr, indices } = remainingPairs(tr, source.trainConfidence);
+  const { indptr, indices, conf } = remainingPairs(source);
   const model = await ALS.create({
     ...source.options,
     iterations: opts.iterations ?? source.options.iterations,
+    tol: opts.tol ?? source.options.tol,
     seed: opts.seed ?? source.options.seed,
     backend: opts.backend ?? source.backend,
   });
-  let reachedTolAt: number | null = null;
   const fit = await model.fit(
-    { users: source.userIds, items: source.itemIds, train: { rows: tr.rows, cols: tr.cols, indptr, indices }, test: source.testRows },
-    {
-      certificate: true,
-      keepBest: opts.keepBest,
-      onIteration: (r) => {
-        opts.onIteration?.(r);
-        if (opts.tol !== undefined && r.certificate! <= opts.tol) {
-          reachedTolAt = r.iteration;
-          return false;
-        }
-      },
-    },
+    { users: source.userIds, items: source.itemIds, train: { rows: tr.rows, cols: tr.cols, indptr, indices }, confidence: conf, test: source.testRows },
+    { certificate: true, keepBest: opts.keepBest, trackAuc: opts.trackAuc, onIteration: opts.onIteration },
   );
+  const reachedTolAt = fit.converged ? fit.keptIteration : null;
   return { model, fit, reachedTolAt };
 }
