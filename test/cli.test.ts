@@ -1,11 +1,12 @@
 // The built CLI (dist/cli.js, made by `npm test`'s build step) run as a user would: exit codes,
 // JSON output, and a clear one-line error for every kind of bad input.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeModel } from '../src/model/persist.js';
 import { SHARED_DATA, CLI, runCli } from './helpers.js';
 
 
@@ -41,7 +42,7 @@ describe('untrain-als CLI', () => {
   });
 
   it('trains on the synthetic default, saves, evaluates and recommends with --json', async () => {
-    const r = await run(['train', '--iterations', '4', '--factors', '8', '--reg', '5', '--out', model, '--json']);
+    const r = await run(['train', '--iterations', '4', '--tol', '0', '--factors', '8', '--reg', '5', '--out', model, '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
@@ -70,8 +71,30 @@ describe('untrain-als CLI', () => {
     expect(unknown.stderr).toMatch(/unknown user "nobody"/);
   });
 
+  it('trains to a stationary model by default, and says so (exit 3) when the pass cap stops it first', async () => {
+    const conv = join(dir, 'conv.uals');
+    const r = await run(['train', '--factors', '8', '--out', conv, '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.tol).toBe(1e-4);
+    expect(j.converged).toBe(true);
+    expect(j.residual).toBeLessThanOrEqual(1e-4);
+    expect(j.iterations).toBeLessThan(j.maxIterations);
+    expect(j.keptIteration).toBe(j.iterations); // no early stopping on AUC unless asked
+    expect(decodeModel(readFileSync(conv)).fitResidual).toBe(j.residual); // the file records it
+    const capped = join(dir, 'capped.uals');
+    const c = await run(['train', '--factors', '8', '--iterations', '2', '--out', capped, '--json']);
+    expect(c.code).toBe(3);
+    const cj = JSON.parse(c.stdout);
+    expect(cj.converged).toBe(false);
+    expect(cj.residual).toBeGreaterThan(1e-4);
+    expect(existsSync(capped)).toBe(true); // saved all the same
+    const text = await run(['train', '--factors', '8', '--iterations', '2']);
+    expect(text.stdout).toMatch(/NOT CONVERGED/);
+  });
+
   it('reads a MovieLens file and reports its counts', async () => {
-    const r = await run(['train', '--data', join(SHARED_DATA, 'ml-100k/u.data'), '--iterations', '1', '--factors', '4', '--json']);
+    const r = await run(['train', '--data', join(SHARED_DATA, 'ml-100k/u.data'), '--iterations', '1', '--tol', '0', '--factors', '4', '--json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect([j.interactions, j.users, j.items]).toEqual([100000, 943, 1682]);

@@ -5,6 +5,8 @@ import { holdoutSplit, nnz, transpose, type Csr } from '../../src/data/interacti
 import { prepareDataset } from '../../src/data/dataset.js';
 import { synthetic } from '../../src/data/synthetic.js';
 import { ALS } from '../../src/model/als.js';
+import { withoutPositions } from '../../src/model/training-pairs.js';
+import { Rng, sampleWithoutReplacement } from '../../src/data/random.js';
 import type { CsrBufs } from '../../src/kernels/kernels.js';
 import { BACKEND_NAMES } from '../helpers.js';
 
@@ -12,11 +14,16 @@ function backendCsr(c: CsrBufs): Csr {
   return { rows: c.rows, cols: c.cols, indptr: c.indptr.view.slice(), indices: c.indices.view.slice(), values: c.conf.view.slice() };
 }
 
-/** [first byte, end) of a model's two CSRs in backend memory. */
-function csrSpan(m: ALS): [number, number] {
-  const s = m.internals;
-  const bufs = [s.userCsr, s.itemCsr].flatMap((c) => [c.indptr, c.indices, c.conf]);
-  return [Math.min(...bufs.map((b) => b.ptr)), Math.max(...bufs.map((b) => b.ptr + 4 * b.length))];
+/** Addresses and sizes of a model's two CSRs in backend memory. */
+function csrPlaces(m: ALS): string {
+  const s = m.interactions;
+  return [s.byUser, s.byItem].flatMap((c) => [c.indptr, c.indices, c.conf]).map((b) => `${b.ptr}+${b.length}`).join(' ');
+}
+
+/** The live part of a backend CSR (entries up to indptr[rows]). */
+function liveCsr(c: CsrBufs): Csr {
+  const n = c.indptr.view[c.rows];
+  return { rows: c.rows, cols: c.cols, indptr: c.indptr.view.slice(), indices: c.indices.view.slice(0, n), values: c.conf.view.slice(0, n) };
 }
 
 function expectSameCsr(a: Csr, b: Csr): void {
@@ -74,79 +81,100 @@ describe.each(BACKEND_NAMES)('loading interactions on backend %s', (backend) => 
   it('holds the user CSR with confidence 1 + α and its transpose, built in backend memory', async () => {
     const m = await ALS.create({ factors: 8, iterations: 0, alpha: 7, backend, threads: 2 });
     await m.fit(data);
-    const s = m.internals;
-    const user = backendCsr(s.userCsr);
+    const s = m.interactions;
+    const user = backendCsr(s.byUser);
     expectSameCsr(user, { ...data.train, values: new Float32Array(nnz(data.train)).fill(8) });
-    expectSameCsr(backendCsr(s.itemCsr), transpose(user));
+    expectSameCsr(backendCsr(s.byItem), transpose(user));
     m.dispose();
   });
 
-  it('replaces the interactions in the space of the old ones, also when given views of them', async () => {
-    const m = await ALS.create({ factors: 8, iterations: 2, backend, threads: 2 });
+  it('removes pairs in place on both sides: same buffers, the pairs gone, nothing of them left past the end', async () => {
+    const m = await ALS.create({ factors: 8, iterations: 2, tol: 0, backend, threads: 2 });
     await m.fit(data);
-    const s = m.internals;
-    const before = backendCsr(s.userCsr);
-    let span = csrSpan(m);
-    // the model's own buffers as input: they must be read before they are freed
+    const s = m.interactions;
+    const before = backendCsr(s.byUser);
+    const places = csrPlaces(m);
+    // per-pair confidences, so that a confidence travelling with the wrong pair would show
+    const cu = s.byUser.conf.view;
+    for (let p = 0; p < cu.length; p++) cu[p] = 1 + (p % 13);
+    const ci = s.byItem.conf.view;
+    const tb = transpose({ ...before, values: Float32Array.from(cu) });
+    ci.set(tb.values!);
+    const withConf: Csr = { ...before, values: Float32Array.from(cu) };
+    const drop = Int32Array.from(sampleWithoutReplacement(nnz(before), 3001, new Rng(5))).sort();
+    s.remove(drop);
+    const want = withoutPositions(withConf.indptr, withConf.indices, withConf.values!, withConf.rows, drop);
+    const expected: Csr = { rows: before.rows, cols: before.cols, indptr: want.indptr, indices: want.indices, values: want.conf };
+    expectSameCsr(liveCsr(s.byUser), expected);
+    expectSameCsr(liveCsr(s.byItem), transpose(expected));
+    expect(csrPlaces(m)).toBe(places);
+    expect(m.trainRows.nnz).toBe(nnz(before) - 3001);
+    // the tail past the live entries holds zeros, not the removed pairs
+    for (const c of [s.byUser, s.byItem]) {
+      const end = c.indptr.view[c.rows];
+      expect(Array.from(c.indices.view.subarray(end)).every((v) => v === 0)).toBe(true);
+      expect(Array.from(c.conf.view.subarray(end)).every((v) => v === 0)).toBe(true);
+    }
+    m.iterate();
+    expect(Number.isFinite(m.loss())).toBe(true);
+    m.dispose();
+  });
+
+  it('blocks pairs on both sides (confidence 0) and drops whole users and items with their factors', async () => {
+    const m = await ALS.create({ factors: 8, iterations: 2, tol: 0, backend, threads: 2 });
+    await m.fit(data);
+    const s = m.interactions;
+    const before = backendCsr(s.byUser);
+    s.block(Int32Array.of(0, 5, 17));
+    expect(Array.from(s.blocked())).toEqual([0, 5, 17]);
+    expect(transpose(backendCsr(s.byUser)).values).toEqual(backendCsr(s.byItem).values);
+    // drop user 3 and item 7 after removing their pairs
     const tr = m.trainRows;
-    m.replaceInteractions(tr.indptr, tr.indices, m.trainConfidence);
-    expectSameCsr(backendCsr(s.userCsr), before);
-    expectSameCsr(backendCsr(s.itemCsr), transpose(before));
-    const now = csrSpan(m);
-    if (backend === 'wasm') expect(now[0] >= span[0] && now[1] <= span[1]).toBe(true);
-    span = now;
-    const bytes = m.userFactors.buffer.byteLength;
-    // drop every third pair of each row: fewer pairs, no growth of backend memory
-    const indptr = new Int32Array(before.rows + 1);
-    const idx: number[] = [];
-    const conf: number[] = [];
-    for (let u = 0; u < before.rows; u++) {
-      for (let p = before.indptr[u]; p < before.indptr[u + 1]; p++) {
-        if ((p - before.indptr[u]) % 3 === 2) continue;
-        idx.push(before.indices[p]);
-        conf.push(before.values[p] + (p % 5));
-      }
-      indptr[u + 1] = idx.length;
-    }
-    const fewer: Csr = { rows: before.rows, cols: before.cols, indptr, indices: Int32Array.from(idx), values: Float32Array.from(conf) };
-    m.replaceInteractions(fewer.indptr, fewer.indices, fewer.values);
-    expectSameCsr(backendCsr(s.userCsr), fewer);
-    expectSameCsr(backendCsr(s.itemCsr), transpose(fewer));
-    if (backend === 'wasm') {
-      // the new buffers took the place of the old ones
-      const now = csrSpan(m);
-      expect(now[0]).toBeGreaterThanOrEqual(span[0]);
-      expect(now[1]).toBeLessThanOrEqual(span[1]);
-      expect(m.userFactors.buffer.byteLength).toBe(bytes);
-    }
-    expect(m.trainRows.nnz).toBe(idx.length);
-    // and back to more pairs than now (allocated before the old ones are freed)
-    m.replaceInteractions(before.indptr, before.indices, before.values);
-    expectSameCsr(backendCsr(s.userCsr), before);
-    expectSameCsr(backendCsr(s.itemCsr), transpose(before));
+    const pos: number[] = [];
+    for (let p = tr.indptr[3]; p < tr.indptr[4]; p++) pos.push(p);
+    for (let u = 0; u < tr.rows; u++) for (let p = tr.indptr[u]; p < tr.indptr[u + 1]; p++) if (tr.indices[p] === 7 && u !== 3) pos.push(p);
+    s.remove(Int32Array.from(pos).sort());
+    const X = m.userFactors.slice();
+    const Y = m.itemFactors.slice();
+    const test = m.testRows!;
+    // the test pairs of user 3 and item 7 go first (dropRows refuses a user that still has some)
+    const tdrop: number[] = [];
+    for (let u = 0; u < test.rows; u++) for (let p = test.indptr[u]; p < test.indptr[u + 1]; p++) if (u === 3 || test.indices[p] === 7) tdrop.push(p);
+    const t2 = withoutPositions(test.indptr, test.indices, new Float32Array(test.indices.length), test.rows, Int32Array.from(tdrop));
+    m.testRows = { rows: test.rows, cols: test.cols, indptr: t2.indptr, indices: t2.indices };
+    const ids = { u4: m.userIds.id(4), i8: m.itemIds.id(8), u3: m.userIds.id(3), i7: m.itemIds.id(7) };
+    m.dropRows(Int32Array.of(3), Int32Array.of(7));
+    expect(m.nUsers).toBe(before.rows - 1);
+    expect(m.nItems).toBe(before.cols - 1);
+    expect(m.userIds.get(ids.u3)).toBeUndefined();
+    expect(m.itemIds.get(ids.i7)).toBeUndefined();
+    expect(m.userIds.get(ids.u4)).toBe(3);
+    expect(m.itemIds.get(ids.i8)).toBe(7);
+    expect(Array.from(m.userFactors.subarray(3 * 8, 4 * 8))).toEqual(Array.from(X.subarray(4 * 8, 5 * 8)));
+    expect(Array.from(m.itemFactors.subarray(7 * 8, 8 * 8))).toEqual(Array.from(Y.subarray(8 * 8, 9 * 8)));
+    expectSameCsr(backendCsr(s.byItem), transpose(backendCsr(s.byUser)));
+    expect(m.testRows!.rows).toBe(before.rows - 1);
+    expect(m.testRows!.cols).toBe(before.cols - 1);
+    expect(Array.from(s.blocked()).length).toBe(3 - [0, 5, 17].filter((p) => pos.includes(p)).length);
     m.iterate();
     expect(Number.isFinite(m.loss())).toBe(true);
     m.dispose();
   });
 
   it('forgets without a second copy of the interactions in backend memory', async () => {
-    const m = await ALS.create({ factors: 8, iterations: 2, backend, threads: 2 });
+    const m = await ALS.create({ factors: 8, iterations: 2, tol: 0, backend, threads: 2 });
     await m.fit(data);
     const tr = m.trainRows;
     const pairs: Array<[string, string]> = [];
     for (let u = 0; u < tr.rows; u += 7) {
       if (tr.indptr[u + 1] > tr.indptr[u]) pairs.push([m.userIds.id(u), m.itemIds.id(tr.indices[tr.indptr[u]])]);
     }
-    const span = csrSpan(m);
+    const places = csrPlaces(m);
     const nnzBefore = tr.nnz!;
     const r = m.forget(pairs, { maxPasses: 1 });
     expect(r.forgotten).toBe(pairs.length);
     expect(m.trainRows.nnz).toBe(nnzBefore - pairs.length);
-    if (backend === 'wasm') {
-      const now = csrSpan(m);
-      expect(now[0]).toBeGreaterThanOrEqual(span[0]);
-      expect(now[1]).toBeLessThanOrEqual(span[1]);
-    }
+    expect(csrPlaces(m)).toBe(places);
     m.dispose();
   });
 });

@@ -72,7 +72,7 @@ describe.each(BACKEND_NAMES)('forgetting on backend %s', (backend) => {
 
     const bytes = modelToBytes(base);
     const exact = await modelFromBytes(bytes);
-    const er = exact.forget(removal, { tol: 1e-6, maxPasses: 2000 });
+    const er = exact.forget(removal, { tol: 1e-6, maxPasses: 2000, trace: true });
     expect(er.forgotten).toBe(48);
     expect(er.certificateBefore).toBeGreaterThan(er.certificateAfter);
     expect(er.certificateAfter).toBeLessThanOrEqual(1e-6);
@@ -105,7 +105,7 @@ describe.each(BACKEND_NAMES)('forgetting on backend %s', (backend) => {
       const cached = await modelFromBytes(bytes);
       const cache = cached.cacheInverses();
       expect(cache.bytes).toBe((70 + 45) * 36 * 4);
-      const rc = cached.forget(pairs, { mode, maxPasses: 0 });
+      const rc = cached.forget(pairs, { mode, maxPasses: 0, trace: true });
       expect(rc.directRows).toBe(0);
       expect(cached.inverseCache).toBeUndefined(); // used once, then stale
       expect(maxRelDiff(cached.userFactors, direct.userFactors)).toBeLessThan(1e-4);
@@ -136,13 +136,13 @@ describe.each(BACKEND_NAMES)('forgetting on backend %s', (backend) => {
     expect(r.notFound).toEqual([
       { user: 'zz', item: first, reason: 'unknown user' },
       { user: '0', item: 'nope', reason: 'unknown item' },
-      { user: '0', item: missing, reason: 'not in training data' },
+      { user: '0', item: missing, reason: 'not stored' },
     ]);
     expect(m.trainRows.indptr[30]).toBe(149);
     // twice is a no-op
     const again = m.forget([['0', first]], { maxPasses: 3 });
     expect(again.forgotten).toBe(0);
-    expect(again.notFound[0].reason).toBe('not in training data');
+    expect(again.notFound[0].reason).toBe('not stored');
     expect(m.trainRows.indptr[30]).toBe(149);
 
     // a whole user: the exact solution for an empty history is x = 0
@@ -158,7 +158,7 @@ describe.each(BACKEND_NAMES)('forgetting on backend %s', (backend) => {
     const m = await ALS.create({ factors: 5, regularization: 5, alpha: 10, iterations: 60, solver: 'cholesky', backend, seed: 4 });
     await m.fit(data);
     const first = sampleTrainingPairs(m, 0.05, 1);
-    const r1 = m.forget(first, { maxPasses: 0 });
+    const r1 = m.forget(first, { maxPasses: 0, trace: true });
     expect(r1.certificateInstant).toBeLessThan(r1.certificateBefore);
     const r2 = m.forget(first.slice(0, 1).concat(sampleTrainingPairs(m, 0.05, 2)), { tol: 1e-5, maxPasses: 500 });
     expect(r2.notFound).toHaveLength(1);
