@@ -29,7 +29,7 @@ export interface SummaryRow {
 
 export interface ExperimentResults {
   meta: { data: string; users: number; items: number; interactions: number; factors: number; regularization: number;
-          alpha: number; solver: string; runs: number; tolerance: number; fractions: number[]; scenarios: string[]; seconds: number; date: string };
+          alpha: number; solver: string; runs: number; tolerance: number; baseTolerance?: number; fractions: number[]; scenarios: string[]; seconds: number; date: string };
   retrainCurves: Array<{ scenario: string; fraction: number; run: number; iteration: number; auc: number; certificate: number }>;
   untrainCurves: Array<{ scenario: string; fraction: number; run: number; pass: number; auc: number; certificate: number }>;
   summary: SummaryRow[];
@@ -433,6 +433,7 @@ function metaList(meta: ExperimentResults['meta']): string {
     ['confidence α', String(meta.alpha)],
     ['solver', meta.solver],
     ['runs', String(meta.runs)],
+    ['base model trained to certificate', String(meta.baseTolerance ?? '–')],
     ['untrain and retrain to certificate', String(meta.tolerance)],
     ['removal fractions', meta.fractions.map(fractionLabel).join(', ')],
     ['scenarios', meta.scenarios.join(', ')],

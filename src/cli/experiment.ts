@@ -19,7 +19,7 @@ export const EXPERIMENT_HELP = `untrain-als experiment — untrain vs retrain, m
 
 Usage: untrain-als experiment [--data <file>] [--fractions 0.05,0.1,…] [--scenarios uniform[,user,item,popular,recent]]
                               [--runs 5] [--factors 64] [--reg 50] [--alpha 40] [--solver cg|cholesky]
-                              [--iterations 40] [--tol 1e-4] [--max-passes 300] [--out dir] [--json]
+                              [--iterations 300] [--tol 1e-4] [--base-tol 5e-5] [--max-passes 300] [--out dir] [--json]
 
   --data <file>       interactions file (default: the built-in synthetic data); --format as in train
   --fractions <list>  removal fractions (default 0.05 steps up to 0.6)
@@ -29,6 +29,8 @@ Usage: untrain-als experiment [--data <file>] [--fractions 0.05,0.1,…] [--scen
   --runs <R>          runs (seeds 0..R−1: split, start and removal sets) (default 5)
   --tol <T>           untrain and retrain until the certificate (relative residual of the retrain
                       objective's normal equations) is at most T (default 1e-4; looser leaves memory)
+  --base-tol <T>      train each run's base model to this certificate (default --tol / 2: tighter than
+                      the untrain target, so untrain passes count forgetting, not finishing training)
   --max-passes <n>    untrain and retrain passes at most (default 300)
   --out <dir>         where results.json, the CSVs and report.html go (default: ./experiment)
   --json              print the summary JSON object
@@ -38,7 +40,7 @@ Model flags (--factors, --reg, --alpha, --solver, --cg-steps, --iterations, --ba
 
 const FLAGS = {
   data: { type: 'string' }, format: { type: 'string' }, fractions: { type: 'string' }, scenarios: { type: 'string' },
-  runs: { type: 'string' }, 'max-passes': { type: 'string' }, tol: { type: 'string' }, out: { type: 'string' },
+  runs: { type: 'string' }, 'max-passes': { type: 'string' }, tol: { type: 'string' }, 'base-tol': { type: 'string' }, out: { type: 'string' },
   factors: { type: 'string' }, reg: { type: 'string' }, alpha: { type: 'string' }, iterations: { type: 'string' },
   solver: { type: 'string' }, 'cg-steps': { type: 'string' }, backend: { type: 'string' }, seed: { type: 'string' },
   threads: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
@@ -77,7 +79,7 @@ export async function experimentCommand(argv: string[], io: Io): Promise<number>
   const json = Boolean(v.json);
   const bar = progressBar('experiment', runs * scenarios.length * fractions.length, !json);
   const results = await runExperiment(data, file ?? 'synthetic (seed 0)', {
-    model, fractions, scenarios, runs, maxPasses, tol, onCell: (d, _t, note) => bar.tick(d, note),
+    model, fractions, scenarios, runs, maxPasses, tol, baseTol: num(v, 'base-tol', { min: 0 }), onCell: (d, _t, note) => bar.tick(d, note),
   });
   bar.done();
   await mkdir(outDir, { recursive: true });
