@@ -14,13 +14,13 @@ import { join } from 'node:path';
 const { values: v } = parseArgs({
   options: {
     set: { type: 'string' }, factors: { type: 'string' }, solver: { type: 'string' }, 'base-tol': { type: 'string' },
-    requests: { type: 'string' }, threads: { type: 'string' }, data: { type: 'string' }, kinds: { type: 'string' },
+    requests: { type: 'string' }, tol: { type: 'string' }, threads: { type: 'string' }, data: { type: 'string' }, kinds: { type: 'string' },
     json: { type: 'boolean' }, help: { type: 'boolean' },
   },
 });
 if (v.help) {
   process.stdout.write('node bench/forget-requests.mjs [--set ml1m|ml100k|…] [--factors 64] [--solver cg|cholesky] [--base-tol 5e-5]\n' +
-    '  [--requests 20] [--kinds pairs1,pairs5,pairs20,user,item] [--threads 0 (every core)] [--data dir] [--json]\n');
+    '  [--requests 20] [--tol T (default: forget\'s default)] [--kinds pairs1,pairs5,pairs20,user,item] [--threads 0 (every core)] [--data dir] [--json]\n');
   process.exit(0);
 }
 const set = v.set ?? 'ml1m';
@@ -66,7 +66,8 @@ for (const kind of kinds) {
   for (let t = 0; t < requests; t++) {
     const req = pick(model, kind, t);
     const t0 = performance.now();
-    const r = req.pairs ? model.forget(req.pairs) : model.forgetRows(req);
+    const opts = v.tol !== undefined ? { tol: Number(v.tol) } : {};
+    const r = req.pairs ? model.forget(req.pairs, opts) : model.forgetRows(req, opts);
     const ms = performance.now() - t0;
     calls.push({ ms, instantMs: r.instantSeconds * 1000, passes: r.passes, forgotten: r.forgotten, certificate: r.certificateAfter, converged: r.converged, tolerance: r.tolerance });
   }
