@@ -15,11 +15,19 @@ import { IdMap } from '../data/interactions.js';
 import type { AlsOptions } from './options.js';
 import { ALS, type PairRows } from './als.js';
 import type { BackendName } from '../kernels/select.js';
+import {
+  checkConfidence, checkDisjoint, checkFactors, checkHeader, checkIndices, checkIndptr, checkMagnitudes, parseIds, sectionSizes,
+  type Fail, type ModelHeader, type Rows,
+} from './validate-model.js';
 
 export const MAGIC = new Uint8Array([0x55, 0x41, 0x4c, 0x53, 0x00, 0x0d, 0x0a, 0x1a]);
 export const FORMAT_VERSION = 1;
 
-/** A model file that is truncated, corrupt, foreign or of an unknown version. */
+/**
+ * A model file that is truncated, corrupt, foreign, of an unknown version, or whose contents are
+ * inconsistent (see validate-model.ts). The message is one line naming the file, the problem, the
+ * bad value or where it is, and what was expected.
+ */
 export class ModelFileError extends Error {
   constructor(message: string) {
     super(message);
@@ -39,15 +47,7 @@ export interface ModelSnapshot {
   fitResidual: number;
 }
 
-interface Header {
-  options: AlsOptions;
-  users: number;
-  items: number;
-  nnz: number;
-  testNnz: number;
-  fitResidual: number | null;
-  sections: Array<{ name: string; bytes: number }>;
-}
+type Header = ModelHeader;
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -118,75 +118,92 @@ export function encodeModel(m: ModelSnapshot): Uint8Array {
 }
 
 export function decodeModel(input: Uint8Array, source = 'model file'): ModelSnapshot {
+  // every refusal is one line: `<source>: <what is wrong> (<the bad value / where>; expected <what>)`
+  const fail: Fail = (what, where, expected) => {
+    throw new ModelFileError(oneLine(`${source}: ${what} (${where}; expected ${expected})`));
+  };
   // a plain Uint8Array view: Node's Buffer#slice would share memory instead of copying
   const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-  if (bytes.length < 20) throw new ModelFileError(`${source}: not an untrain-als model file (only ${bytes.length} bytes)`);
+  const foreign = 'not an untrain-als model file';
+  if (bytes.length < 20) fail(foreign, `only ${bytes.length} bytes`, 'at least 20');
   for (let i = 0; i < MAGIC.length; i++) {
-    if (bytes[i] !== MAGIC[i]) throw new ModelFileError(`${source}: not an untrain-als model file (wrong magic bytes)`);
+    if (bytes[i] !== MAGIC[i]) fail(foreign, 'wrong magic bytes', 'a file starting with "UALS\\0\\r\\n^Z"');
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = dv.getUint32(8, true);
   if (version !== FORMAT_VERSION) {
-    throw new ModelFileError(`${source}: format version ${version} is not supported (this build reads version ${FORMAT_VERSION})`);
+    fail(`format version ${version} is not supported`, 'bytes 8–11', `version ${FORMAT_VERSION}, the one this build reads`);
   }
   const hlen = dv.getUint32(12, true);
-  if (16 + hlen + 4 > bytes.length) throw new ModelFileError(`${source}: truncated (header runs past the end of the file)`);
-  let header: Header;
+  if (16 + hlen + 4 > bytes.length) fail('truncated', `a ${hlen}-byte header in a ${bytes.length}-byte file`, 'the header and a checksum within the file');
+  let parsed: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(16, 16 + hlen)));
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(16, 16 + hlen)));
   } catch {
-    throw new ModelFileError(`${source}: corrupt header`);
+    fail('corrupt header', `${hlen} bytes that are not UTF-8 JSON`, 'the JSON header of a model file');
   }
+  // only the section sizes before the checksum (to find it); their meaning is checked after it
+  const sizes = sectionSizes(parsed, bytes.length, fail);
   let expected = 16 + pad4(hlen);
-  for (const s of header.sections ?? []) expected += pad4(s.bytes);
+  for (const b of sizes) expected += pad4(b);
   expected += 4;
-  if (bytes.length < expected) {
-    throw new ModelFileError(`${source}: truncated: ${bytes.length} bytes, the header promises ${expected}`);
-  }
+  if (bytes.length < expected) fail('truncated', `${bytes.length} bytes`, `the ${expected} bytes the header promises`);
   if (bytes.length > expected) {
-    throw new ModelFileError(`${source}: ${bytes.length - expected} unexpected bytes after the end of the model`);
+    fail(`${bytes.length - expected} unexpected bytes after the end of the model`, `${bytes.length} bytes`, `the ${expected} bytes the header promises`);
   }
   const crcAt = expected - 4;
-  if (crc32(bytes.subarray(0, crcAt)) !== dv.getUint32(crcAt, true)) {
-    throw new ModelFileError(`${source}: checksum mismatch: the file is corrupt`);
-  }
+  const crc = crc32(bytes.subarray(0, crcAt));
+  const stored = dv.getUint32(crcAt, true);
+  if (crc !== stored) fail('checksum mismatch: the file is corrupt', `CRC-32 ${hex(stored)} stored, ${hex(crc)} computed`, 'equal ones');
+  // the CRC holds, but a re-sealed edit passes it too: check everything before a model sees it
+  const header = checkHeader(parsed as Record<string, unknown>, fail);
+  const { users, items, nnz, testNnz, options } = header;
+  const k = options.factors;
   const sec = new Map<string, Uint8Array>();
   let off = 16 + pad4(hlen);
   for (const s of header.sections) {
-    // copy so every typed array is aligned and owns its memory
+    // copy so every typed array is aligned and owns its memory (sizes are multiples of 4, checked)
     sec.set(s.name, bytes.slice(off, off + s.bytes));
     off += pad4(s.bytes);
   }
-  const get = (name: string, bytesWanted: number): Uint8Array => {
-    const b = sec.get(name);
-    if (!b || b.length !== bytesWanted) throw new ModelFileError(`${source}: section ${name} missing or of the wrong size`);
-    return b;
+  const f32 = (name: string): Float32Array => new Float32Array(sec.get(name)!.buffer);
+  const i32 = (name: string): Int32Array => new Int32Array(sec.get(name)!.buffer);
+  const userIds = parseIds(sec.get('userIds')!, 'userIds', 'user', users, fail);
+  const itemIds = parseIds(sec.get('itemIds')!, 'itemIds', 'item', items, fail);
+  const train: Rows = { label: 'training', indptrName: 'indptr', indicesName: 'indices', indptr: i32('indptr'), indices: i32('indices') };
+  const test: Rows = {
+    label: 'held-out', indptrName: 'testIndptr', indicesName: 'testIndices', indptr: i32('testIndptr'), indices: i32('testIndices'),
   };
-  const { users, items, nnz, testNnz, options } = header;
-  const k = options.factors;
-  const f32 = (name: string, n: number): Float32Array => new Float32Array(get(name, 4 * n).buffer);
-  const i32 = (name: string, n: number): Int32Array => new Int32Array(get(name, 4 * n).buffer);
-  const dec = new TextDecoder();
-  const ids = (name: string, n: number): IdMap => {
-    const b = sec.get(name);
-    if (!b) throw new ModelFileError(`${source}: section ${name} missing`);
-    const list = JSON.parse(dec.decode(b)) as string[];
-    if (!Array.isArray(list) || list.length !== n) throw new ModelFileError(`${source}: section ${name} has the wrong length`);
-    return new IdMap(list);
-  };
-  const indptr = i32('indptr', users + 1);
-  const testIndptr = i32('testIndptr', users + 1);
+  checkIndptr(train, nnz, fail);
+  checkIndices(train, items, userIds, fail);
+  checkIndptr(test, testNnz, fail);
+  checkIndices(test, items, userIds, fail);
+  checkDisjoint(train, test, userIds, itemIds, fail);
+  const confidence = f32('conf');
+  const conf = checkConfidence(confidence, train, userIds, itemIds, fail);
+  const userFactors = f32('X');
+  const itemFactors = f32('Y');
+  const x = checkFactors(userFactors, 'X', 'user', k, userIds, fail);
+  const y = checkFactors(itemFactors, 'Y', 'item', k, itemIds, fail);
+  checkMagnitudes({ users, items, nnz, k, regularization: options.regularization }, x, y, conf, fail);
   return {
     options,
-    users: ids('userIds', users),
-    items: ids('itemIds', items),
-    userFactors: f32('X', users * k),
-    itemFactors: f32('Y', items * k),
-    train: { rows: users, cols: items, indptr, indices: i32('indices', nnz) },
-    confidence: f32('conf', nnz),
-    test: testNnz > 0 ? { rows: users, cols: items, indptr: testIndptr, indices: i32('testIndices', testNnz) } : undefined,
+    users: userIds,
+    items: itemIds,
+    userFactors,
+    itemFactors,
+    train: { rows: users, cols: items, indptr: train.indptr, indices: train.indices },
+    confidence,
+    test: testNnz > 0 ? { rows: users, cols: items, indptr: test.indptr, indices: test.indices } : undefined,
     fitResidual: header.fitResidual ?? NaN,
   };
+}
+
+const hex = (n: number): string => '0x' + n.toString(16).padStart(8, '0');
+
+/** Line breaks in a message (from a quoted value or a parser's text) become spaces: one line. */
+function oneLine(message: string): string {
+  return message.replace(/\r\n|[\r\n\u2028\u2029]/g, ' ');
 }
 
 /** Serialises a fitted model (factors, ids, training and test interactions, options). */
