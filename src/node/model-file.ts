@@ -6,6 +6,9 @@
 // on SIGINT/SIGTERM. A SIGKILL or a power loss can still leave one (it may hold data a later
 // `forget` removed), so every save first removes the temp files of its target whose writer (the
 // PID in the name) is no longer alive on this host. A live writer's temp file is never touched.
+//
+// Read-modify-write (load → change → save the same file) needs the file lock too: see
+// withFileLock (file-lock.ts), which `forget` in place uses.
 import { readdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -13,6 +16,8 @@ import type { ALS } from '../model/als.js';
 import { modelFromBytes, modelToBytes, ModelFileError } from '../model/persist.js';
 import type { BackendName } from '../kernels/select.js';
 import { cleanupOnSignal, pidAlive } from './exit-cleanup.js';
+
+export { withFileLock, fileLockHeld, lockFileOf, FileLockTimeoutError, type FileLockOptions } from './file-lock.js';
 
 /** The temp file name of a save of `target` by process `pid` at time `ts` (ms). */
 export function tempFileName(target: string, pid: number, ts: number): string {
