@@ -1,5 +1,6 @@
 // `untrain-als forget`: forget pairs of a saved model exactly (or in the paper's block mode).
-import { saveModel } from '../node/model-file.js';
+import { resolve } from 'node:path';
+import { fileLockHeld, saveModel, withFileLock } from '../node/model-file.js';
 import { MODEL_FLAGS, modelPath, openModel } from './model-flag.js';
 import { num, oneOf, parse, str, UsageError } from './args.js';
 import { REMOVAL_FLAGS, REMOVAL_HELP, removalSet } from './removal.js';
@@ -46,6 +47,12 @@ export async function forgetCommand(argv: string[], io: Io): Promise<number> {
   const schedule = oneOf(v, 'schedule', ['full'] as const);
   const tol = num(v, 'tol', { min: 0 });
   const maxPasses = num(v, 'max-passes', { int: true, min: 0 }) ?? 50;
+  // in place, load → forget → save run under the model's lock, or a concurrent forget's removals would be lost;
+  // no signal handler over the (synchronous) forget: Ctrl-C stays immediate (a killed holder's lock is taken over)
+  const locked = <T>(file: string, fn: () => Promise<T>) =>
+    withFileLock(file, fn, { releaseOnSignal: false, onWait: (pid) => io.err(`waiting for ${file}.lock (held by process ${pid})\n`) });
+  const inPlace = !v['dry-run'] && resolve(str(v, 'out') ?? path) === resolve(path);
+  if (inPlace && !fileLockHeld(path)) return locked(path, () => forgetCommand(argv, io));
   const model = await openModel(v);
   const pairs = (await removalSet(v, model, true))!;
   if (pairs.length === 0) throw new UsageError('the removal set is empty');
@@ -58,7 +65,7 @@ export async function forgetCommand(argv: string[], io: Io): Promise<number> {
   });
   bar.done();
   const out = v['dry-run'] ? undefined : (str(v, 'out') ?? path);
-  if (out && r.forgotten > 0) await saveModel(model, out);
+  if (out && r.forgotten > 0) await locked(out, () => saveModel(model, out)); // in place: already held (re-entrant)
   const result = {
     model: path, out: out && r.forgotten > 0 ? out : null, backend: model.backend, threads: model.threads, threadNote: model.threadNote, solver: model.options.solver,
     cacheSeconds: cache?.seconds ?? null, cacheBytes: cache?.bytes ?? null, ...r,
