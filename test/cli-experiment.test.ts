@@ -22,7 +22,7 @@ describe('untrain-als experiment', () => {
   it('writes results.json, the CSVs and a self-contained report', async () => {
     const out = join(dir, 'exp');
     const r = await run(['experiment', '--runs', '2', '--fractions', '0.05,0.1', '--scenarios', 'uniform,user', '--factors', '8',
-      '--reg', '20', '--alpha', '10', '--iterations', '8', '--max-passes', '5', '--tol', '1e-3', '--out', out, '--json']);
+      '--reg', '20', '--alpha', '10', '--iterations', '200', '--max-passes', '5', '--tol', '1e-3', '--out', out, '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);

@@ -403,7 +403,8 @@ export class ALS {
     this.kernels.gram(s.X, s.pairs.users, k, reg, s.gram);
     this.kernels.residualRows(csrs.byItem, s.Y, s.X, s.gram, k, 0, s.pairs.items, acc);
     const gradNorm = 2 * Math.sqrt(acc[0]);
-    return { residual: acc[1] > 0 ? Math.sqrt(acc[0] / acc[1]) : 0, gradNorm };
+    // NaN stays NaN (a 0 would read as converged)
+    return { residual: acc[1] > 0 ? Math.sqrt(acc[0] / acc[1]) : acc[0] === 0 ? 0 : NaN, gradNorm };
   }
 
   /**

@@ -13,7 +13,7 @@ import { parseTempFileName, tempFileName, withFileLock, writeFileAtomic } from '
 import { CLI, runCli } from '../helpers.js';
 
 const DELAY_ENV = 'UNTRAIN_ALS_TEST_SAVE_DELAY';
-const TRAIN = ['train', '--factors', '8', '--iterations', '5', '--holdout', '0'];
+const TRAIN = ['train', '--factors', '8', '--iterations', '5', '--tol', '0', '--holdout', '0'];
 
 let base: string;
 let oldBytes: Buffer; // seed 0
