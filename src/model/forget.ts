@@ -436,7 +436,7 @@ function untrain(model: ForgetModel, removal: Removal, plan: UntrainPlan): Forge
   result.converged = result.certificateAfter <= tol;
   const notes: string[] = [];
   if (!baseStationary) {
-    notes.push(`base model not stationary (certificate ${fmt(baseCertificate)} > tolerance ${fmt(tol)}): forgetting also finished its training`);
+    notes.push(`base model not stationary: forgetting also finished its training (its certificate ${fmt(baseCertificate)} > tolerance ${fmt(tol)})`);
   }
   if (!result.converged) notes.push(`NOT CONVERGED: certificate ${fmt(result.certificateAfter)} > tolerance ${fmt(tol)} after ${result.passes} passes`);
   result.note = notes.join('; ');
