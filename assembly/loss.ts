@@ -51,11 +51,13 @@ export function lossRows(
  * time (their dot products share the loads of x, their updates the loads and stores of the
  * residual). b = Σ c y only scales the result, so it is summed in float32 (relative error ~1e-7).
  * `scratch`: residualScratchBytes(k) of src/kernels/kernels.ts (G, x and the residual in float64, b, four dot products),
- * private to the call, so that threads can share the rows.
+ * private to the call, so that threads can share the rows. When `saveR` is not 0, row u's residual
+ * A_u x_u − b_u and its b_u are also stored there and at `saveB` (float64, k per row, at row u):
+ * forgetting keeps them to update the certificate of a small change without a full evaluation.
  */
 export function residualRows(
   indptr: usize, indices: usize, conf: usize, x: usize, y: usize, g: usize,
-  k: i32, start: i32, end: i32, out: usize, scratch: usize,
+  k: i32, start: i32, end: i32, out: usize, scratch: usize, saveR: usize, saveB: usize,
 ): void {
   const kb = <usize>k << 2;
   const kd = <usize>k << 3;
@@ -110,6 +112,10 @@ export function residualRows(
       const bf = <f64>load<f32>(BV + (<usize>f << 2));
       rr += r * r;
       bb += bf * bf;
+    }
+    if (saveR) {
+      memory.copy(saveR + <usize>u * kd, RV, kd);
+      promote(BV, saveB + <usize>u * kd, k);
     }
   }
   store<f64>(out, load<f64>(out) + rr);

@@ -5,7 +5,7 @@ import { maxRelErr, relErr } from './helpers.js';
 import { createWasmKernels } from '../src/kernels/wasm.js';
 import { createJsKernels } from '../src/kernels/js.js';
 import { Heap } from '../src/kernels/heap.js';
-import { SOLVER_CG, SOLVER_CHOLESKY, type Kernels, type SolverCode } from '../src/kernels/kernels.js';
+import { SOLVER_CG, SOLVER_CHOLESKY, f64View, type Kernels, type SolverCode } from '../src/kernels/kernels.js';
 import { f32Of, gaussSolve, load, makeProblem, mulberry32, normalEq, type Loaded, type Problem } from './kernel-problems.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -199,6 +199,43 @@ describe.each(['wasm', 'js'] as const)('%s kernels against float64 references', 
       // accumulation keeps it accurate to ~1e-7 relative (float32 would give O(1) errors here)
       expect(solve(kern(), L, p, SOLVER_CHOLESKY)).toBe(0);
       check(L.X.view.slice(), 1e-5, [0, 0]);
+    }
+  });
+
+  it('residualRows with save writes each row\'s A_u x_u − b_u and b_u (float64) at its row, over any sub-range', () => {
+    for (const k of KS) {
+      const p = makeProblem(650 + k, k);
+      const L = load(kern(), p);
+      const G = L.gram.view.slice();
+      const save = { r: kern().f32(2 * p.m * k), b: kern().f32(2 * p.m * k) };
+      const out = new Float64Array(2);
+      // two sub-ranges, as threads split the rows
+      const h = 7;
+      kern().residualRows(L.csr, L.X, L.Y, L.gram, k, 0, h, out, save);
+      kern().residualRows(L.csr, L.X, L.Y, L.gram, k, h, p.m, out, save);
+      const R = f64View(save.r);
+      const B = f64View(save.b);
+      let rr = 0;
+      let bb = 0;
+      for (let u = 0; u < p.m; u++) {
+        const { A, b } = normalEq(p, u, { gram: G });
+        const x = Array.from(p.X).slice(u * k, (u + 1) * k);
+        for (let f = 0; f < k; f++) {
+          let ax = 0;
+          for (let e = 0; e < k; e++) ax += A[f * k + e] * x[e];
+          const scale = Math.max(1, Math.abs(b[f]));
+          expect(Math.abs(R[u * k + f] - (ax - b[f])) / scale, `k ${k} row ${u} r`).toBeLessThan(1e-10);
+          // b is summed in float32 by the WASM kernel: ~6e-8 per term, rows of tens of terms
+          expect(Math.abs(B[u * k + f] - b[f]) / scale, `k ${k} row ${u} b`).toBeLessThan(kern().name === 'js' ? 1e-12 : 1e-5);
+          rr += R[u * k + f] ** 2;
+          bb += B[u * k + f] ** 2;
+        }
+      }
+      // the sums the kernel returns are the sums of what it saved
+      expect(Math.abs(out[0] - rr) / rr).toBeLessThan(1e-12);
+      expect(Math.abs(out[1] - bb) / bb).toBeLessThan(1e-6);
+      kern().free(save.b);
+      kern().free(save.r);
     }
   });
 

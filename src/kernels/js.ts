@@ -2,7 +2,7 @@
 // speed too: Float32Array storage, no allocation inside loops. Arithmetic is in JS doubles, so
 // results differ from the float32 WASM kernels by rounding only.
 import type { CsrBufs, F32Buf, I32Buf, InvertArgs, Kernels, SolveArgs } from './kernels.js';
-import { SM_TOL, SOLVER_CHOLESKY } from './kernels.js';
+import { SM_TOL, SOLVER_CHOLESKY, f64View } from './kernels.js';
 
 class JsF32 implements F32Buf {
   readonly ptr = -1;
@@ -194,8 +194,10 @@ function lossRows(csr: CsrBufs, Xb: F32Buf, Yb: F32Buf, k: number, start: number
 
 function residualRows(
   csr: CsrBufs, Xb: F32Buf, Yb: F32Buf, Gb: F32Buf, k: number, start: number, end: number,
-  out: Float64Array,
+  out: Float64Array, save?: { r: F32Buf; b: F32Buf },
 ): void {
+  const R = save && f64View(save.r);
+  const B = save && f64View(save.b);
   const indptr = csr.indptr.view;
   const indices = csr.indices.view;
   const conf = csr.conf.view;
@@ -225,6 +227,12 @@ function residualRows(
       const r = g[f] - b[f];
       rr += r * r;
       bb += b[f] * b[f];
+    }
+    if (R && B) {
+      for (let f = 0; f < k; f++) {
+        R[xo + f] = g[f] - b[f];
+        B[xo + f] = b[f];
+      }
     }
   }
   out[0] += rr;

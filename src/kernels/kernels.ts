@@ -125,11 +125,13 @@ export interface Kernels {
 
   /**
    * For rows [start, end): out[0] += Σ‖A_u x_u − b_u‖², out[1] += Σ‖b_u‖² (float64 accumulation).
-   * The gradient of the loss w.r.t. x_u is 2(A_u x_u − b_u).
+   * The gradient of the loss w.r.t. x_u is 2(A_u x_u − b_u). With `save`, each row's A_u x_u − b_u
+   * and b_u are also written to `save.r` and `save.b` as float64 (k per row, at row u: buffers of at
+   * least 2·csr.rows·k floats, viewed as Float64Array; see `f64View`).
    */
   residualRows(
     csr: CsrBufs, X: F32Buf, Y: F32Buf, gram: F32Buf, k: number, start: number, end: number,
-    out: Float64Array,
+    out: Float64Array, save?: { r: F32Buf; b: F32Buf },
   ): void;
 
   /** out[b·n + j] = Q[rows[b]]·Y[j] for b < count, j < n. */
@@ -161,6 +163,12 @@ export interface Kernels {
    * `offset`, b = b.view[bOffset, bOffset + k). `out` must not overlap b.
    */
   symv(Ainv: F32Buf, offset: number, k: number, b: F32Buf, bOffset: number, out: F32Buf, outOffset: number): void;
+}
+
+/** A float64 view of a buffer allocated as 2·n floats (the layout `residualRows` saves into). */
+export function f64View(buf: F32Buf): Float64Array {
+  const v = buf.view;
+  return new Float64Array(v.buffer, v.byteOffset, v.length >> 1);
 }
 
 /** Frees the three buffers of a CSR. */

@@ -74,7 +74,7 @@ export function runShare(exp: any, buffer: ArrayBufferLike, ctl: number, t: numb
     } else if (op === 2) {
       res[2 * b] = 0;
       res[2 * b + 1] = 0;
-      exp.residualRows(a[0], a[1], a[2], a[3], a[4], a[5], a[6], s, e, c[5] + 16 * b, scratch);
+      exp.residualRows(a[0], a[1], a[2], a[3], a[4], a[5], a[6], s, e, c[5] + 16 * b, scratch, a[7], a[8]);
     } else if (op === 3) {
       // a[5]: k; a[6]: the call's first row (out block 0); a[7]: out
       res[2 * b] = exp.invertRows(a[0], a[1], a[2], a[3], a[4], a[5], s, e, a[7] + (s - a[6]) * a[5] * a[5] * 4, scratch);

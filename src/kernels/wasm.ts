@@ -19,7 +19,7 @@ interface WasmExports {
   lossRows(indptr: number, indices: number, conf: number, x: number, y: number, k: number, start: number, end: number): number;
   residualRows(
     indptr: number, indices: number, conf: number, x: number, y: number, gram: number,
-    k: number, start: number, end: number, out: number, scratch: number,
+    k: number, start: number, end: number, out: number, scratch: number, saveR: number, saveB: number,
   ): void;
   scoreRows(q: number, rows: number, count: number, y: number, n: number, k: number, out: number): void;
   countBelow(s: number, n: number, v: number): number;
@@ -259,11 +259,12 @@ function wasmKernels(arena: Arena, threads: number, threadNote: string): Kernels
       dispatcher.run(OP_LOSS, [c.indptr.ptr, c.indices.ptr, c.conf.ptr, X.ptr, Y.ptr, k], n, use(rowWork(c, start, end, 1)), 0, 0);
       return sumResults(n, 0);
     },
-    residualRows: (c: CsrBufs, X, Y, G, k, start, end, out) => {
+    residualRows: (c: CsrBufs, X, Y, G, k, start, end, out, save) => {
       if (end <= start) return;
       const each = scratchFor(residualScratchBytes(k));
       const n = blocksOf(c, start, end, k >> 1);
-      dispatcher.run(OP_RESIDUAL, [c.indptr.ptr, c.indices.ptr, c.conf.ptr, X.ptr, Y.ptr, G.ptr, k], n, use(rowWork(c, start, end, k)), scratchPtr, each);
+      const keep = save ? [save.r.ptr, save.b.ptr] : [0, 0];
+      dispatcher.run(OP_RESIDUAL, [c.indptr.ptr, c.indices.ptr, c.conf.ptr, X.ptr, Y.ptr, G.ptr, k, ...keep], n, use(rowWork(c, start, end, k)), scratchPtr, each);
       out[0] += sumResults(n, 0);
       out[1] += sumResults(n, 1);
     },

@@ -16,6 +16,7 @@ import {
   type CsrBufs, type F32Buf, type I32Buf, type Kernels,
 } from '../kernels/kernels.js';
 import { TrainingPairs, type PairRows } from './training-pairs.js';
+import { ResidualCache } from './residual-cache.js';
 import { loadKernels } from '../kernels/select.js';
 import { threadHost } from '../kernels/threads.js';
 import { resolveOptions, OptionError, type AlsOptions } from './options.js';
@@ -123,6 +124,10 @@ export class ALS {
   fitResidual = NaN;
   /** Cached inverses of every row's normal matrix, for Sherman–Morrison forgetting (optional). */
   inverseCache: InverseCache | undefined;
+  /** Every row's residual, kept by forgetting to certify small requests cheaply (see residual-cache.ts). */
+  residualCache: ResidualCache | undefined;
+  /** Counts changes of the factors (caches of derived values compare it). */
+  private factorVersion = 0;
 
   private constructor(
     readonly kernels: Kernels,
@@ -255,6 +260,8 @@ export class ALS {
     if (s.test) {
       for (const u of users) if (s.test.indptr[u + 1] > s.test.indptr[u]) throw new Error(`internal: dropped user ${u} still has held-out pairs`);
     }
+    this.dropResidualCache(); // its rows are numbered as before
+    this.factorVersion++;
     const { keptUsers, keptItems } = s.pairs.dropRows(users, items);
     const gather = (from: F32Buf, kept: Int32Array): F32Buf => {
       const to = kern.f32(Math.max(1, kept.length) * k);
@@ -276,6 +283,7 @@ export class ALS {
 
   /** Seeded zero-mean start, N(0, 0.01²): an all-positive start makes float32 CG cancel badly. */
   initFactors(seed = this.options.seed): void {
+    this.factorVersion++;
     const rng = new Rng(seed);
     for (const buf of [this.s.X, this.s.Y]) {
       const v = buf.view;
@@ -290,6 +298,7 @@ export class ALS {
       throw new Error(`factor sizes ${userFactors.length}/${itemFactors.length} do not match ${X.length}/${Y.length}`);
     }
     this.dropInverseCache();
+    this.factorVersion++;
     X.view.set(userFactors);
     Y.view.set(itemFactors);
   }
@@ -298,6 +307,7 @@ export class ALS {
   iterate(): void {
     const s = this.s;
     this.dropInverseCache();
+    this.factorVersion++;
     this.halfStep(s.pairs.byUser, s.X, s.Y, 'user');
     this.halfStep(s.pairs.byItem, s.Y, s.X, 'item');
   }
@@ -325,6 +335,7 @@ export class ALS {
    */
   solveRowsExactly(side: 'user' | 'item', rows: Int32Array, other?: F32Buf): void {
     if (rows.length === 0) return;
+    this.factorVersion++;
     const s = this.s;
     const kern = this.kernels;
     const k = this.k;
@@ -393,15 +404,16 @@ export class ALS {
   }
 
   /** How far (X, Y) is from a stationary point of the loss (on `csrs`, default the model's): see `Certificate`. */
-  certificate(csrs: { byUser: CsrBufs; byItem: CsrBufs } = this.s.pairs): Certificate {
+  certificate(csrs: { byUser: CsrBufs; byItem: CsrBufs } = this.s.pairs, save?: ResidualCache): Certificate {
     const s = this.s;
     const k = this.k;
     const acc = new Float64Array(2);
     const reg = this.options.regularization;
     this.kernels.gram(s.Y, s.pairs.items, k, reg, s.gram);
-    this.kernels.residualRows(csrs.byUser, s.X, s.Y, s.gram, k, 0, s.pairs.users, acc);
+    this.kernels.residualRows(csrs.byUser, s.X, s.Y, s.gram, k, 0, s.pairs.users, acc, save?.users);
     this.kernels.gram(s.X, s.pairs.users, k, reg, s.gram);
-    this.kernels.residualRows(csrs.byItem, s.Y, s.X, s.gram, k, 0, s.pairs.items, acc);
+    this.kernels.residualRows(csrs.byItem, s.Y, s.X, s.gram, k, 0, s.pairs.items, acc, save?.items);
+    save?.filled(this.stateStamp());
     const gradNorm = 2 * Math.sqrt(acc[0]);
     // NaN stays NaN (a 0 would read as converged)
     return { residual: acc[1] > 0 ? Math.sqrt(acc[0] / acc[1]) : acc[0] === 0 ? 0 : NaN, gradNorm };
@@ -684,6 +696,27 @@ export class ALS {
     this.inverseCache = undefined;
   }
 
+  /** Identifies the current factors and interactions (what a cache of derived values was built for). */
+  stateStamp(): string {
+    return `${this.factorVersion}:${this.s.pairs.version}`;
+  }
+
+  /**
+   * The residual cache, allocated on first use: 32·(users + items)·k bytes, refused (null) above
+   * 256 MiB, where full certificates stay the only way.
+   */
+  ensureResidualCache(): ResidualCache | null {
+    if (!this.residualCache) {
+      this.residualCache = ResidualCache.allocate(this.kernels, this.nUsers, this.nItems, this.k, 256 * 2 ** 20) ?? undefined;
+    }
+    return this.residualCache ?? null;
+  }
+
+  dropResidualCache(): void {
+    this.residualCache?.free();
+    this.residualCache = undefined;
+  }
+
   /** Frees the backend memory held by this model (it can be fitted again afterwards). */
   dispose(): void {
     this.release();
@@ -692,6 +725,7 @@ export class ALS {
 
   private release(): void {
     this.dropInverseCache();
+    this.dropResidualCache();
     const s = this.state;
     if (!s) return;
     const kern = this.kernels;

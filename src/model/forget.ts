@@ -24,6 +24,7 @@ import { Rng, sampleWithoutReplacement } from '../data/random.js';
 import { DEFAULT_TOL, OptionError, type AlsOptions } from './options.js';
 import { UnknownIdError } from './errors.js';
 import { findInRow, pairsAt, withoutPositions, type PairRows, type TrainingPairs } from './training-pairs.js';
+import type { ResidualCache } from './residual-cache.js';
 
 export { findInRow, pairsAt } from './training-pairs.js';
 
@@ -126,8 +127,10 @@ export interface ForgetResult {
   /** After the instant step (before any pass). */
   certificateInstant: number;
   certificateAfter: number;
-  /** The retrain objective's loss at the end. */
+  /** The retrain objective's loss at the end (NaN when no pass ran and neither `trace` nor `lossTol` asked for it). */
   lossRemain: number;
+  /** The certificate after the instant step came from the residual cache (no full evaluation). */
+  incrementalCertificate: boolean;
   /** Validation AUC at the end, when asked for (`auc`) and the model has a test set. */
   auc: number | null;
   evidence: Evidence;
@@ -159,7 +162,10 @@ export interface ForgetModel {
   solveRowsExactly(side: 'user' | 'item', rows: Int32Array, other?: F32Buf): void;
   dropRows(users: Int32Array, items: Int32Array): { keptUsers: Int32Array; keptItems: Int32Array };
   iterate(): void;
-  certificate(csrs?: { byUser: CsrBufs; byItem: CsrBufs }): { residual: number; gradNorm: number };
+  certificate(csrs?: { byUser: CsrBufs; byItem: CsrBufs }, save?: ResidualCache): { residual: number; gradNorm: number };
+  stateStamp(): string;
+  ensureResidualCache(): ResidualCache | null;
+  dropResidualCache(): void;
   loss(csr?: CsrBufs): number;
   meanScore(users: ArrayLike<number>, items: ArrayLike<number>): number;
   auc(): { auc: number };
@@ -171,16 +177,23 @@ export interface ForgetModel {
  */
 export function sampleTrainingPairs(model: Pick<ForgetModel, 'interactions' | 'userIds' | 'itemIds'>, fraction: number, seed: number): Array<[string, string]> {
   if (!(fraction > 0 && fraction <= 1)) throw new OptionError('fraction', fraction, 'a number in (0, 1]');
-  const live = livePositions(model.interactions);
-  const picked = sampleWithoutReplacement(live.length, Math.round(fraction * live.length), new Rng(seed));
-  const pairs = pairsAt(model.interactions.rows(), Int32Array.from(picked, (q) => live[q]));
+  const pairs = pairsAt(model.interactions.rows(), sampleLive(model.interactions, (n) => Math.round(fraction * n), seed));
   return Array.from(pairs.users, (u, t) => [model.userIds.id(u), model.itemIds.id(pairs.items[t])] as [string, string]);
 }
 
-/** Positions (by user) of the pairs in force, ascending. */
-function livePositions(pairs: TrainingPairs): Int32Array {
+/** Positions (by user) of `size(pairs in force)` pairs in force, drawn uniformly without replacement, seeded. */
+function sampleLive(pairs: TrainingPairs, size: (n: number) => number, seed: number): Int32Array {
+  const live = livePositions(pairs);
+  const n = live ? live.length : pairs.nnz;
+  const picked = sampleWithoutReplacement(n, size(n), new Rng(seed));
+  return live ? Int32Array.from(picked, (q) => live[q]) : picked;
+}
+
+/** Positions (by user) of the pairs in force, ascending (null: all of them, none blocked). */
+function livePositions(pairs: TrainingPairs): Int32Array | null {
   const nnz = pairs.nnz;
   const blocked = pairs.blocked();
+  if (blocked.length === 0) return null;
   const live = new Int32Array(nnz - blocked.length);
   for (let p = 0, b = 0, w = 0; p < nnz; p++) {
     if (b < blocked.length && blocked[b] === p) b++;
@@ -358,6 +371,7 @@ function untrain(model: ForgetModel, removal: Removal, plan: UntrainPlan): Forge
     baseCertificate, baseStationary,
     note: '',
     certificateBefore: NaN, gradNormBefore: NaN, certificateInstant: NaN, certificateAfter: NaN, lossRemain: NaN, auc: null,
+    incrementalCertificate: false,
     evidence: { forgottenBefore: NaN, forgottenAfter: NaN, heldOut: null, trainSample: null, samplePairs: 0 },
     curve: [],
   };
@@ -372,6 +386,19 @@ function untrain(model: ForgetModel, removal: Removal, plan: UntrainPlan): Forge
   if (opts.useCache && plan.drop) throw new OptionError('useCache', true, 'pairs, not whole users or items (their rows leave the model)');
   if (useCache && !model.inverseCache) throw new OptionError('useCache', true, 'an inverse cache: call model.cacheInverses() first');
   if (!useCache) model.dropInverseCache();
+
+  // the certificate of the request: from the residual cache when it holds the state before the
+  // request (exact mode, no row leaves, nothing asked of the full kernel), else a full evaluation
+  const cache = mode === 'exact' && !plan.drop ? model.ensureResidualCache() : null;
+  if (mode !== 'exact') model.dropResidualCache(); // block mode's objective is not the model's own
+  const incremental = cache !== null && cache.stamp === model.stateStamp() && !cache.refreshDue && !opts.trace && !opts.noInstant;
+  const rowsOf = (buf: F32Buf, rows: Int32Array): Float32Array => {
+    const k = model.k;
+    const v = buf.view;
+    const out = new Float32Array(rows.length * k);
+    rows.forEach((r, t) => out.set(v.subarray(r * k, (r + 1) * k), t * k));
+    return out;
+  };
 
   // the data change: training pairs, held-out pairs, then the users and items that leave
   if (mode === 'exact') store.remove(removal.train);
@@ -395,12 +422,16 @@ function untrain(model: ForgetModel, removal: Removal, plan: UntrainPlan): Forge
   }
 
   const remain = store.remaining();
+  const save = cache ?? undefined;
   try {
     if (opts.trace || opts.noInstant) {
-      const before = model.certificate(remain);
+      const before = model.certificate(remain, save);
       result.certificateBefore = before.residual;
       result.gradNormBefore = before.gradNorm;
     }
+    const { X, Y } = model.factorBuffers;
+    const oldX = incremental ? rowsOf(X, users) : undefined;
+    const oldY = incremental ? rowsOf(Y, items) : undefined;
     if (result.forgotten > 0 && !opts.noInstant) {
       const ti = performance.now();
       if (useCache) result.directRows = instantStepCached(model, trainPairs.users, trainPairs.items, dropped);
@@ -408,16 +439,23 @@ function untrain(model: ForgetModel, removal: Removal, plan: UntrainPlan): Forge
       result.instantSeconds = (performance.now() - ti) / 1000;
       result.rowsSolved += users.length + items.length;
     }
-    let cert = opts.noInstant ? result.certificateBefore : model.certificate(remain).residual;
+    let cert: number;
+    if (opts.noInstant) cert = result.certificateBefore;
+    else if (incremental) {
+      cache.update(model, users, items, oldX!, oldY!, model.stateStamp());
+      cert = cache.certificate();
+    } else cert = model.certificate(remain, save).residual;
     result.certificateInstant = cert;
-    let loss = model.loss(remain.byUser);
+    result.incrementalCertificate = incremental;
+    // the loss is wanted only to report passes and for lossTol; a request with no pass skips it
+    let loss = opts.lossTol !== undefined || opts.trace ? model.loss(remain.byUser) : NaN;
     for (let pass = 1; pass <= maxPasses && cert > tol; pass++) {
       const tp = performance.now();
       model.iterate();
       const seconds = (performance.now() - tp) / 1000;
       result.rowsSolved += model.nUsers + model.nItems;
       const next = model.loss(remain.byUser);
-      const c = model.certificate(remain);
+      const c = model.certificate(remain, save);
       cert = c.residual;
       result.passes = pass;
       result.curve.push({ pass, loss: next, certificate: cert, gradNorm: c.gradNorm, seconds });
@@ -457,11 +495,8 @@ function neverSeenEvidence(model: ForgetModel, seed: number): Pick<Evidence, 'he
   const test = model.testRows;
   if (!test) return { heldOut: null, trainSample: null, samplePairs: 0 };
   const held = pairsAt(test);
-  const live = livePositions(model.interactions);
-  const n = Math.min(held.users.length, live.length);
-  const picked = sampleWithoutReplacement(live.length, n, new Rng(seed));
-  const sample = pairsAt(model.interactions.rows(), Int32Array.from(picked, (q) => live[q]).sort());
-  return { heldOut: model.meanScore(held.users, held.items), trainSample: model.meanScore(sample.users, sample.items), samplePairs: n };
+  const sample = pairsAt(model.interactions.rows(), sampleLive(model.interactions, (n) => Math.min(held.users.length, n), seed));
+  return { heldOut: model.meanScore(held.users, held.items), trainSample: model.meanScore(sample.users, sample.items), samplePairs: sample.users.length };
 }
 
 /**

@@ -111,13 +111,20 @@ function move(
 }
 
 export class TrainingPairs {
+  /** Counts the changes (remove, block, dropRows): caches of derived values compare it. */
+  version = 0;
+  /** Pairs with confidence 0 (the paper's block mode): none, unless `block` made some. */
+  private blockedCount: number;
+
   private constructor(
     private readonly kern: Kernels,
     /** Rows = users, columns = items. */
     public byUser: CsrBufs,
     /** The transpose: rows = items. */
     public byItem: CsrBufs,
-  ) {}
+  ) {
+    this.blockedCount = blockedPositions(this.nnz, this.confidence()).length;
+  }
 
   /**
    * Copies a CSR by user into backend memory and builds its transpose there. `conf`: the
@@ -183,6 +190,9 @@ export class TrainingPairs {
    */
   remove(positions: Int32Array): void {
     if (positions.length === 0) return;
+    this.version++;
+    const conf = this.confidence();
+    for (const p of positions) if (!(conf[p] > 0)) this.blockedCount--;
     const onItems = this.itemPositions(positions);
     for (const [c, drop] of [[this.byUser, positions], [this.byItem, onItems]] as const) {
       const before = c.indptr.view[c.rows];
@@ -195,23 +205,27 @@ export class TrainingPairs {
 
   /** The paper's block step: confidence 0 for the pairs at `positions` (by user), on both sides. */
   block(positions: Int32Array): void {
+    this.version++;
     const onItems = this.itemPositions(positions);
     const uc = this.byUser.conf.view;
     const ic = this.byItem.conf.view;
-    for (const p of positions) uc[p] = 0;
+    for (const p of positions) {
+      if (uc[p] > 0) this.blockedCount++;
+      uc[p] = 0;
+    }
     for (const q of onItems) ic[q] = 0;
   }
 
   /** Positions (by user) of the blocked pairs, ascending. */
   blocked(): Int32Array {
-    return blockedPositions(this.nnz, this.confidence());
+    return this.blockedCount === 0 ? new Int32Array(0) : blockedPositions(this.nnz, this.confidence());
   }
 
   /** The pairs in force (c > 0) as JS arrays: the model's own views when none is blocked. */
   remainingArrays(): { blocked: Int32Array; indptr: Int32Array; indices: Int32Array; conf: Float32Array } {
     const tr = this.rows();
     const conf = this.confidence();
-    const blocked = blockedPositions(tr.indptr[tr.rows], conf);
+    const blocked = this.blocked();
     if (blocked.length === 0) return { blocked, indptr: tr.indptr, indices: tr.indices, conf };
     return { blocked, ...withoutPositions(tr.indptr, tr.indices, conf, tr.rows, blocked) };
   }
@@ -232,6 +246,7 @@ export class TrainingPairs {
    * renumbers the rest densely in order. Returns the old index of every kept user and item.
    */
   dropRows(users: Int32Array, items: Int32Array): { keptUsers: Int32Array; keptItems: Int32Array } {
+    this.version++;
     const keptUsers = keep(this.users, users);
     const keptItems = keep(this.items, items);
     const newItem = new Int32Array(this.items).fill(-1);
@@ -256,6 +271,7 @@ export class TrainingPairs {
     this.free();
     this.byUser = fresh.byUser;
     this.byItem = fresh.byItem;
+    this.blockedCount = fresh.blockedCount;
     return { keptUsers, keptItems };
   }
 
