@@ -128,7 +128,7 @@ describe('privacy-audit report in headless Chromium', () => {
     // Real results from a tiny experiment (not hand-built: the results type belongs to the experiment).
     const data = synthetic({ users: 200, items: 120, interactions: 4000, seed: 1 });
     const results = await runExperiment(data, 'synthetic', {
-      model: { factors: 8, iterations: 6 },
+      model: { factors: 8, iterations: 200 },
       fractions: [0.05, 0.2],
       scenarios: ['uniform', 'user'],
       runs: 2,
