@@ -17,6 +17,7 @@ import {
 } from '../kernels/kernels.js';
 import { TrainingPairs, type PairRows } from './training-pairs.js';
 import { ResidualCache } from './residual-cache.js';
+import { checkConfidence, checkDisjoint, checkIndices, checkIndptr, type Fail, type Rows } from './validate-model.js';
 import { loadKernels } from '../kernels/select.js';
 import { threadHost } from '../kernels/threads.js';
 import { resolveOptions, OptionError, type AlsOptions } from './options.js';
@@ -232,6 +233,7 @@ export class ALS {
     if (k > train.cols) {
       throw new OptionError('factors', k, `at most the number of items (${train.cols})`);
     }
+    checkTrainingData(data, confidence);
     this.release();
     const kern = this.kernels;
     const pairs = TrainingPairs.upload(kern, train.rows, train.cols, train.indptr, train.indices, confidence ?? 1 + this.options.alpha);
@@ -732,6 +734,37 @@ export class ALS {
     for (const b of [s.scratch, s.gram, s.Y, s.X]) kern.free(b);
     s.pairs.free();
     this.state = undefined;
+  }
+}
+
+/**
+ * The checks a model file gets on load, for data handed to the API: a bad offset or index would
+ * otherwise write out of range in backend memory (a WASM trap, or a hang), not fail with a reason.
+ */
+function checkTrainingData(data: TrainingData, confidence?: Float32Array): void {
+  const fail: Fail = (what, where, expected) => {
+    throw new OptionError('data', where, `${expected} (${what})`);
+  };
+  const rows = (label: string, m: PairRows): Rows => ({
+    label, indptrName: `${label === 'training' ? 'train' : 'test'}.indptr`, indicesName: `${label === 'training' ? 'train' : 'test'}.indices`,
+    indptr: m.indptr.subarray(0, m.rows + 1), indices: m.indices,
+  });
+  const train = rows('training', data.train);
+  if (train.indptr.length !== data.train.rows + 1) fail('training row offsets too short', `${train.indptr.length} offsets`, `${data.train.rows + 1}`);
+  checkIndptr(train, Math.min(data.train.indptr[data.train.rows], data.train.indices.length), fail);
+  checkIndices(train, data.train.cols, data.users, fail);
+  if (confidence) {
+    if (confidence.length < data.train.indptr[data.train.rows]) fail('too few confidences', `${confidence.length}`, 'one per training pair');
+    checkConfidence(confidence.subarray(0, data.train.indptr[data.train.rows]), train, data.users, data.items, fail);
+  }
+  if (data.test) {
+    const test = rows('held-out', data.test);
+    if (data.test.rows !== data.train.rows || data.test.cols !== data.train.cols) {
+      fail('held-out matrix of another shape', `${data.test.rows}×${data.test.cols}`, `${data.train.rows}×${data.train.cols}`);
+    }
+    checkIndptr(test, Math.min(data.test.indptr[data.test.rows], data.test.indices.length), fail);
+    checkIndices(test, data.test.cols, data.users, fail);
+    checkDisjoint(train, test, data.users, data.items, fail);
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ALS, UnknownIdError } from '../../src/model/als.js';
 import { OptionError } from '../../src/model/options.js';
-import { BACKEND_NAMES, denseData, randomData } from '../helpers.js';
+import { BACKEND_NAMES, csrFromPairs, denseData, idRange, randomData } from '../helpers.js';
 
 // The 7×6 matrix of implicit's own solver test.
 const COUNTS = [
@@ -163,3 +163,25 @@ function gaussSolve(A: Float64Array[]): number[] {
   }
   return x;
 }
+
+describe('data handed to the API is checked like a model file', () => {
+  const ok = () => ({ users: idRange(3), items: idRange(4), train: csrFromPairs(3, 4, [[0, 1], [1, 2], [2, 3], [2, 0]]) });
+  it('refuses out-of-range indices and offsets, unsorted rows, overlapping hold-outs and bad confidences with a reason, before any backend write', async () => {
+    const m = await ALS.create({ factors: 2, iterations: 1, tol: 0, backend: 'wasm' });
+    const bad = (edit: (d: ReturnType<typeof ok>) => unknown, pattern: RegExp): void => {
+      const d = ok();
+      edit(d);
+      expect(() => m.setData(d)).toThrow(pattern);
+    };
+    bad((d) => (d.train.indices[1] = 1e8), /train\.indices\[1\] = 100000000.*expected an item index in 0\.\.3/);
+    bad((d) => (d.train.indices[0] = -1), /train\.indices\[0\] = -1/);
+    bad((d) => (d.train.indptr[1] = 1e8), /train\.indptr\[1\] = 100000000/);
+    bad((d) => { d.train.indices[2] = 3; d.train.indices[3] = 0; }, /row not sorted/);
+    bad((d) => Object.assign(d, { test: csrFromPairs(3, 4, [[0, 1]]) }), /both in training and held out/);
+    expect(() => m.setData(ok(), Float32Array.of(41, 41, NaN, 41))).toThrow(/conf\[2\] = NaN/);
+    m.setData(ok()); // and a good one still loads
+    m.iterate();
+    expect(Number.isFinite(m.loss())).toBe(true);
+    m.dispose();
+  });
+});
