@@ -74,7 +74,7 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
       io.out(`reloaded  AUC ${auc.auc.toFixed(4)}, precision@10 ${rank.precision.toFixed(4)}, MAP@10 ${rank.map.toFixed(4)}, nDCG@10 ${rank.ndcg.toFixed(4)}\n\n`);
       io.out(`top 5 for user ${user} (who has ${seen} training interactions):\n`);
       recs.forEach((e, t) => io.out(`  ${t + 1}. item ${e.item.padEnd(6)} score ${e.score.toFixed(4)}\n`));
-      io.out(`\nforgot ${forgot.pairs} of user ${user}'s pairs in ${(forgot.seconds * 1000).toFixed(0)} ms (${forgot.passes} passes, certificate ${forgot.certificate.toExponential(2)}, ${forgot.converged ? 'converged' : 'NOT converged'}):\n`);
+      io.out(`\nforgot ${forgot.pairs} of user ${user}'s pairs in ${(forgot.seconds * 1000).toFixed(0)} ms (${forgot.passes} ${forgot.passes === 1 ? 'pass' : 'passes'}, certificate ${forgot.certificate.toExponential(2)}, ${forgot.converged ? 'converged' : 'NOT converged'}):\n`);
       io.out(`  their mean score ${forgot.scoreBefore.toFixed(3)} → ${forgot.scoreAfter.toFixed(3)}; never-seen held-out pairs score ${forgot.heldOutScore?.toFixed(3)}, training pairs ${forgot.trainScore?.toFixed(3)}\n`);
       io.out('\nNext: untrain-als train --help, untrain-als evaluate --help, untrain-als recommend --help\n');
     }

@@ -473,7 +473,9 @@ function untrain(model: ForgetModel, removal: Removal, plan: UntrainPlan): Forge
   model.fitResidual = result.certificateAfter;
   result.converged = result.certificateAfter <= tol;
   const notes: string[] = [];
-  if (!baseStationary) {
+  if (!Number.isFinite(baseCertificate)) {
+    notes.push('the base model\'s certificate was not recorded: forgetting may also have finished its training');
+  } else if (!baseStationary) {
     notes.push(`base model not stationary: forgetting also finished its training (its certificate ${fmt(baseCertificate)} > tolerance ${fmt(tol)})`);
   }
   if (!result.converged) notes.push(`NOT CONVERGED: certificate ${fmt(result.certificateAfter)} > tolerance ${fmt(tol)} after ${result.passes} passes`);
