@@ -7,7 +7,7 @@ export type { ForgetOptions, ForgetResult, ForgetMode, ForgetSchedule, NotFound,
 export type { TrainingPairs } from './model/training-pairs.js';
 export { retrain } from './model/retrain.js';
 export type { RetrainOptions, RetrainResult } from './model/retrain.js';
-export { DEFAULT_OPTIONS, DEFAULT_TOL, OptionError, resolveOptions } from './model/options.js';
+export { DEFAULT_OPTIONS, DEFAULT_TOL, FORGET_TOL_CEILING, OptionError, resolveOptions } from './model/options.js';
 export type { AlsOptions, SolverName } from './model/options.js';
 export { modelToBytes, modelFromBytes, ModelFileError, FORMAT_VERSION } from './model/persist.js';
 export { loadKernels } from './kernels/select.js';

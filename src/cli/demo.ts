@@ -14,10 +14,10 @@ import type { Io } from './io.js';
 
 export const DEMO_HELP = `untrain-als demo — a short end-to-end run on the built-in synthetic data
 
-Usage: untrain-als demo [--seed 0] [--iterations 300] [--factors 32] [--backend auto|wasm|js] [--threads n] [--json]
+Usage: untrain-als demo [--seed 0] [--iterations 1000] [--factors 32] [--backend auto|wasm|js] [--threads n] [--json]
 
 Generates seeded synthetic interactions (power-law popularity and activity, low-rank preferences),
-holds out 1%, trains until the certificate is ≤ 1e-4 (at most --iterations passes), saves the model
+holds out 1%, trains until the certificate is ≤ 5e-5 (at most --iterations passes), saves the model
 to a temporary file, loads it back, evaluates it, recommends items for one user, then forgets that
 user's first interactions and shows their scores before and after.
 `;

@@ -23,7 +23,8 @@ ${REMOVAL_HELP}
                       objective exactly. block: the paper's p 0, c 0 (not the retrain objective;
                       keeps a trace of the blocked pairs)
   --tol <T>           stop when the certificate (relative residual of the retrain objective's
-                      normal equations) is ≤ T (default: min(1e-4, the certificate the model had))
+                      normal equations) is ≤ T (default: min(1e-4, max(the certificate the model
+                      has, the tolerance it was trained to)): 5e-5 on a model trained with defaults)
   --max-passes <n>    at most n untrain passes after the instant step (default ${DEFAULT_MAX_PASSES})
   --schedule full     whole ALS passes (the only schedule: a localised one was measured slower)
   --cache             build the inverse cache first (rows × k² floats) and do the instant step by

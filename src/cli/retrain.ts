@@ -17,7 +17,7 @@ AUC, loss and certificate (relative residual of the normal equations) after ever
 
 ${REMOVAL_HELP}
   --iterations <n>    passes at most (default: the model's)
-  --tol <T>           stop at the first iteration whose certificate is ≤ T (default: the model's, 1e-4
+  --tol <T>           stop at the first iteration whose certificate is ≤ T (default: the model's own, 5e-5
                       unless it was trained with another; 0 = all --iterations)
   --init-seed <n>     seed of the factor start (default: the model's)
   --out <file>        write the retrained model here

@@ -20,7 +20,7 @@ Model:
   --reg <λ>             regularization λ ≥ 0 (default ${D.regularization})
   --alpha <α>           confidence c = 1 + α for an observed pair (default ${D.alpha})
   --tol <T>             train until the certificate (relative residual of the normal equations)
-                        is ≤ T (default ${D.tol}: a stationary model, which exact forgetting needs;
+                        is ≤ T (default ${D.tol.toExponential(0)}: a stationary model, which exact forgetting needs;
                         0 = no stop rule, run all --iterations)
   --iterations <n>      ALS passes at most (default ${D.iterations})
   --solver <s>          cg (default) or cholesky

@@ -8,9 +8,9 @@
 // in the model or its file says which pairs were removed: a pair is removed from the training
 // pairs and from the held-out pairs alike, and a forgotten user or item leaves with its id.
 //
-// The stop rule cannot under-forget: the default tolerance is min(1e-4, the certificate the model
-// had before the request), so an early-stopped model's loose residual never becomes the target,
-// and a result that did not reach its tolerance says so (`converged: false`).
+// The stop rule cannot under-forget: the default tolerance is min(1e-4, max(the certificate the
+// model has, the tolerance it was trained to)), so an early-stopped model's loose residual never
+// becomes the target, and a result that did not reach its tolerance says so (`converged: false`).
 //
 // Block mode ('block'): the paper's step literally, p = 0 and c = 0. It is NOT the retrain
 // objective: every never-seen pair carries confidence 1 and is pulled toward 0, while a blocked
@@ -21,7 +21,7 @@
 import { SOLVER_CHOLESKY, solveScratchFloats, type CsrBufs, type F32Buf, type Kernels } from '../kernels/kernels.js';
 import type { IdMap } from '../data/interactions.js';
 import { Rng, sampleWithoutReplacement } from '../data/random.js';
-import { DEFAULT_TOL, OptionError, type AlsOptions } from './options.js';
+import { DEFAULT_TOL, FORGET_TOL_CEILING, OptionError, type AlsOptions } from './options.js';
 import { UnknownIdError } from './errors.js';
 import { findInRow, pairsAt, withoutPositions, type PairRows, type TrainingPairs } from './training-pairs.js';
 import type { ResidualCache } from './residual-cache.js';
@@ -264,7 +264,7 @@ function unique(a: Int32Array): Int32Array {
  */
 export function defaultTolerance(model: Pick<ForgetModel, 'fitResidual' | 'options'>): number {
   const now = Number.isFinite(model.fitResidual) ? Math.max(model.fitResidual, model.options.tol) : DEFAULT_TOL;
-  return Math.min(DEFAULT_TOL, now);
+  return Math.min(FORGET_TOL_CEILING, now);
 }
 
 /** The stop rule and pass cap of a request, validated. */
