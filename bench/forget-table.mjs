@@ -13,8 +13,8 @@
 // Writes the JSON after every row (a run cut short keeps its rows) and a Markdown table.
 //
 //   node bench/forget-table.mjs [--sets ml100k,ml1m,mlsmall,longtail] [--fractions 0.001,0.01,0.05] [--seeds 1]
-//        [--solver cg] [--factors 64] [--reg 50] [--alpha 40] [--tol 1e-4] [--base-tol 5e-5] [--max 300]
-//        [--forget-max 500] [--split-seed 0] [--threads 0] [--data dir] [--out file.json] [--md file.md] [--json]
+//        [--solver cg] [--factors 64] [--reg 50] [--alpha 40] [--tol 1e-4] [--base-tol 5e-5] [--base-max 1000]
+//        [--max 1000 (retrain)] [--forget-max 500] [--split-seed 0] [--threads 0] [--data dir] [--out file.json] [--md file.md] [--json]
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -26,15 +26,15 @@ import { markdownTable } from './lib/report.mjs';
 
 const { values: v } = parseArgs({
   options: Object.fromEntries([
-    ...['sets', 'fractions', 'seeds', 'solver', 'factors', 'reg', 'alpha', 'tol', 'base-tol', 'max', 'forget-max', 'split-seed',
+    ...['sets', 'fractions', 'seeds', 'solver', 'factors', 'reg', 'alpha', 'tol', 'base-tol', 'base-max', 'max', 'forget-max', 'split-seed',
       'threads', 'data', 'out', 'md'].map((name) => [name, { type: 'string' }]),
     ['json', { type: 'boolean' }], ['help', { type: 'boolean' }],
   ]),
 });
 if (v.help) {
   process.stdout.write('node bench/forget-table.mjs [--sets ml100k,ml1m,mlsmall,longtail] [--fractions 0.001,0.01,0.05] [--seeds 1 (removal seeds)]\n' +
-    '  [--solver cg] [--factors 64] [--reg 50] [--alpha 40] [--tol 1e-4] [--base-tol 5e-5] [--max 300 (base and retrain passes)]\n' +
-    '  [--forget-max 500] [--split-seed 0] [--threads 0 (every core)] [--data dir] [--out file.json] [--md file.md] [--json]\n');
+    '  [--solver cg] [--factors 64] [--reg 50] [--alpha 40] [--tol 1e-4] [--base-tol 5e-5] [--base-max 1000]\n' +
+    '  [--max 1000 (retrain passes)] [--forget-max 500] [--split-seed 0] [--threads 0 (every core)] [--data dir] [--out file.json] [--md file.md] [--json]\n');
   process.exit(0);
 }
 const settings = {
@@ -47,7 +47,8 @@ const settings = {
   alpha: Number(v.alpha ?? 40),
   tol: Number(v.tol ?? 1e-4),
   baseTol: Number(v['base-tol'] ?? 5e-5),
-  max: Number(v.max ?? 300),
+  max: Number(v.max ?? 1000),
+  baseMax: Number(v['base-max'] ?? 1000),
   forgetMax: Number(v['forget-max'] ?? 500),
   splitSeed: Number(v['split-seed'] ?? 0),
   threads: Number(v.threads ?? 0),
@@ -63,7 +64,7 @@ for (const name of settings.sets) {
   const histogram = itemHistogram(set);
   const opts = {
     factors: settings.factors, regularization: settings.reg, alpha: settings.alpha, solver: settings.solver, cgSteps: 3, seed: 0,
-    iterations: settings.max, threads: settings.threads,
+    iterations: settings.baseMax, threads: settings.threads,
   };
   const load = loadavg();
   const base = await trainToCertificate(set.ds, opts, settings.baseTol);
