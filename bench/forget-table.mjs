@@ -15,7 +15,8 @@
 //   node bench/forget-table.mjs [--sets ml100k,ml1m,mlsmall,longtail] [--fractions 0.001,0.01,0.05] [--seeds 1]
 //        [--solver cg] [--factors 64] [--reg 50] [--alpha 40] [--tol 1e-4] [--base-tol 5e-5] [--base-max 1000]
 //        [--max 1000 (retrain)] [--forget-max 500] [--split-seed 0] [--threads 0] [--data dir] [--out file.json] [--md file.md] [--json]
-import { writeFileSync } from 'node:fs';
+//   node bench/forget-table.mjs --from bench/results/forget-table.json [--md file.md]   (the Markdown of an earlier run)
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,14 +28,15 @@ import { markdownTable } from './lib/report.mjs';
 const { values: v } = parseArgs({
   options: Object.fromEntries([
     ...['sets', 'fractions', 'seeds', 'solver', 'factors', 'reg', 'alpha', 'tol', 'base-tol', 'base-max', 'max', 'forget-max', 'split-seed',
-      'threads', 'data', 'out', 'md'].map((name) => [name, { type: 'string' }]),
+      'threads', 'data', 'out', 'md', 'from'].map((name) => [name, { type: 'string' }]),
     ['json', { type: 'boolean' }], ['help', { type: 'boolean' }],
   ]),
 });
 if (v.help) {
   process.stdout.write('node bench/forget-table.mjs [--sets ml100k,ml1m,mlsmall,longtail] [--fractions 0.001,0.01,0.05] [--seeds 1 (removal seeds)]\n' +
     '  [--solver cg] [--factors 64] [--reg 50] [--alpha 40] [--tol 1e-4] [--base-tol 5e-5] [--base-max 1000]\n' +
-    '  [--max 1000 (retrain passes)] [--forget-max 500] [--split-seed 0] [--threads 0 (every core)] [--data dir] [--out file.json] [--md file.md] [--json]\n');
+    '  [--max 1000 (retrain passes)] [--forget-max 500] [--split-seed 0] [--threads 0 (every core)] [--data dir] [--out file.json] [--md file.md] [--json]\n' +
+    '  [--from file.json: only write the Markdown of an earlier run]\n');
   process.exit(0);
 }
 const settings = {
@@ -55,6 +57,11 @@ const settings = {
 };
 const outFile = v.out ?? join(benchDir, 'results/forget-table.json');
 const mdFile = v.md ?? join(benchDir, 'results/forget-table.md');
+if (v.from) {
+  writeFileSync(mdFile, markdown(JSON.parse(readFileSync(v.from, 'utf8'))));
+  log(`wrote ${mdFile}`);
+  process.exit(0);
+}
 const command = `node bench/forget-table.mjs ${process.argv.slice(2).join(' ')}`.trim();
 const result = { command, machine: machine(), settings, sets: [], rows: [] };
 const save = () => writeJson(outFile, result);
@@ -121,11 +128,12 @@ function markdown({ command, machine: m, settings: st, sets, rows }) {
       const us = mean(g((r) => r.untrain.seconds));
       const rts = mean(g((r) => r.retrain.seconds));
       body.push([
-        info.label, `${fraction * 100}% (${passes(g((r) => r.pairs))})`,
+        info.label, `${fraction * 100}% (${rs[0].pairs})`,
         passes(g((r) => r.untrain.passes)), secs(us), passes(g((r) => r.retrain.passes)), secs(rts), `${(rts / us).toFixed(1)}×`,
         f3(mean(g((r) => r.scores.forgotten.base))), f3(mean(g((r) => r.scores.forgotten.untrained))),
         f3(mean(g((r) => r.scores.forgotten.retrained))), f3(mean(g((r) => r.scores.forgotten.meanAbsUntrainedRetrained))),
         f3(mean(g((r) => r.scores.heldOut.base))), f3(mean(g((r) => r.scores.heldOut.untrained))), f3(mean(g((r) => r.scores.heldOut.retrained))),
+        f3(mean(g((r) => r.scores.heldOut.meanAbsUntrainedRetrained))),
         `${mean(g((r) => r.untrain.auc)).toFixed(4)} / ${mean(g((r) => r.retrain.auc)).toFixed(4)}`,
         `${conv(g((r) => r.untrain.converged))} / ${conv(g((r) => r.retrain.converged))}`,
       ]);
@@ -145,12 +153,13 @@ function markdown({ command, machine: m, settings: st, sets, rows }) {
       `${st.seeds.length > 1 ? ' (each line: the mean over the seeds; converged: how many runs did)' : ''}.`,
     'Seconds: untraining over the whole forget call (instant step included), retraining from its first pass; both with the loss and ' +
       'the certificate after every pass and no AUC. Scores are mean x_u·y_i: of the forgotten pairs under the base model, after ' +
-      'untraining and after retraining, with the mean per-pair |untrained − retrained|; of the held-out pairs (never seen by any model).',
+      'untraining and after retraining, with the mean per-pair |untrained − retrained|; of the held-out pairs (never seen by any model), ' +
+      'the same. The held-out per-pair |Δ| is how far two models at the same certificate differ anyway.',
     '',
     markdownTable([
       'data', 'removed (pairs)', 'untrain passes', 'untrain s', 'retrain passes', 'retrain s', 'retrain ÷ untrain',
       'forgotten: base', 'forgotten: untrained', 'forgotten: retrained', 'forgotten: per-pair |Δ|',
-      'held-out: base', 'held-out: untrained', 'held-out: retrained', 'AUC untrained / retrained', 'converged (untrain / retrain)',
+      'held-out: base', 'held-out: untrained', 'held-out: retrained', 'held-out: per-pair |Δ|', 'AUC untrained / retrained', 'converged (untrain / retrain)',
     ], body),
     '',
     ...sets.map((s) => {
