@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem, platform, arch, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { prepareDataset, synthetic } from '../../dist/index.node.js';
+import { IdMap, prepareDataset, synthetic } from '../../dist/index.node.js';
 import { readInteractionsFile } from '../../dist/node.js';
 
 export const benchDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -18,6 +18,7 @@ export const log = (s) => process.stderr.write(s + '\n');
 export const SETS = {
   ml100k: { label: 'ML-100K', file: 'ml-100k/u.data' },
   ml1m: { label: 'ML-1M (users 1–2999)', file: 'ml-1m/ratings-users-1-2999.dat.gz' },
+  mlsmall: { label: 'ml-latest-small', file: 'ml-latest-small/ratings.csv' },
   synthetic: { label: 'synthetic 500k', synthetic: { users: 10000, items: 5000, interactions: 500000, seed: 1 } },
   // shaped like MovieLens 20M: 138,493 users, 26,744 items, 20,000,263 ratings, at least 20 per user
   synthetic20m: {
@@ -25,7 +26,43 @@ export const SETS = {
     // (timestamps: false where the generator has that option: the same pairs, 160 MB less)
     synthetic: { users: 138493, items: 26744, interactions: 20000263, minPerUser: 20, seed: 1, timestamps: false },
   },
+  // a long tail of items: 2,000 users, 90,000 pairs over 18,680 items, 71% of which have 1–3 pairs
+  // (41% exactly one); drawn over 30,000 items, of which the 11,320 nobody drew are left out
+  // (`compact`), as a real data set would not list them. Zipf 0.8 and σ_item 2 (instead of 1 and 3)
+  // spread the draws over more items; users as the default (Lomax tail 2, at least 5 pairs).
+  longtail: {
+    label: 'synthetic long tail',
+    synthetic: { users: 2000, items: 30000, interactions: 90000, itemExponent: 0.8, itemSpread: 2, seed: 1, timestamps: false },
+    compact: true,
+  },
 };
+
+/** Synthetic interactions without the items no one drew: ids renumbered densely, in order. */
+function compactItems({ users, items, csr }) {
+  const used = new Int32Array(csr.cols);
+  for (let p = 0; p < csr.indptr[csr.rows]; p++) used[csr.indices[p]] = 1;
+  const kept = [];
+  const at = new Int32Array(csr.cols).fill(-1);
+  for (let i = 0; i < csr.cols; i++) if (used[i]) at[i] = kept.push(items.id(i)) - 1;
+  const indices = Int32Array.from(csr.indices, (i) => at[i]);
+  return { users, items: new IdMap(kept), csr: { ...csr, cols: kept.length, indices } };
+}
+
+/**
+ * Items by their number of pairs (training and held-out): { items, buckets: { '0', '1', '2–3',
+ * '4–10', '11–100', '>100' }, share1to3 (of all items), max }.
+ */
+export function itemHistogram({ ds }) {
+  const counts = new Int32Array(ds.items.size);
+  for (const m of [ds.train, ds.test]) if (m) for (let p = 0; p < m.indptr[m.rows]; p++) counts[m.indices[p]]++;
+  const buckets = { 0: 0, 1: 0, '2–3': 0, '4–10': 0, '11–100': 0, '>100': 0 };
+  let max = 0;
+  for (const c of counts) {
+    max = Math.max(max, c);
+    buckets[c === 0 ? 0 : c === 1 ? 1 : c <= 3 ? '2–3' : c <= 10 ? '4–10' : c <= 100 ? '11–100' : '>100']++;
+  }
+  return { items: counts.length, buckets, share1to3: (buckets[1] + buckets['2–3']) / counts.length, max };
+}
 
 /**
  * A data set with a seeded hold-out (`holdout` 0 = none), plus its shape:
@@ -36,7 +73,10 @@ export async function loadSet(name, { dataDir, holdout = 0.01, seed = 0 } = {}) 
   if (!spec) throw new Error(`unknown set "${name}"; expected one of ${Object.keys(SETS).join(', ')}`);
   const t0 = performance.now();
   let raw;
-  if (spec.synthetic) raw = synthetic(spec.synthetic);
+  if (spec.synthetic) {
+    raw = synthetic(spec.synthetic);
+    if (spec.compact) raw = compactItems(raw);
+  }
   else {
     const path = join(dataDirOf(dataDir), spec.file);
     if (!existsSync(path)) throw new Error(`${path} not found (set --data or UNTRAIN_ALS_DATA)`);

@@ -98,3 +98,9 @@ export function textReport({ machine: m, settings: s, configs, passes, evaluatio
   if (skips.size) out.push('', 'skipped:', ...[...skips].map((x) => `  ${x}`));
   return out.join('\n') + '\n';
 }
+
+/** Rows of cells as a Markdown table (`|` in a cell escaped). */
+export function markdownTable(header, rows) {
+  const line = (cells) => `| ${cells.map((c) => String(c).replaceAll('|', '\\|')).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
