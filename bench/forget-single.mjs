@@ -35,7 +35,7 @@ for (const variant of ['direct', 'cache']) {
   for (const pair of picks) {
     const m = await modelFromBytes(bytes, { threads });
     const cache = variant === 'cache' ? m.cacheInverses() : undefined;
-    const r = timedForget(m, [pair], { tol, maxPasses: 200 });
+    const r = timedForget(m, [pair], { tol, maxPasses: 200, trace: true }); // trace: also the certificate before the instant step
     rows.push({ variant, pair: pair.join(','), cacheSeconds: cache?.seconds ?? null, cacheMiB: cache ? cache.bytes / 2 ** 20 : null,
       instantMs: r.instantSeconds * 1000, seconds: r.seconds, passes: r.passes, certificateBefore: r.certificateBefore, certificateInstant: r.certificateInstant, certificateAfter: r.certificateAfter });
     m.dispose();
