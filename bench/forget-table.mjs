@@ -14,7 +14,7 @@
 //
 //   node bench/forget-table.mjs [--sets ml100k,ml1m,mlsmall,longtail] [--fractions 0.001,0.01,0.05] [--seeds 1]
 //        [--solver cg] [--factors 64] [--reg 50] [--alpha 40] [--tol 1e-4] [--base-tol 5e-5] [--base-max 1000]
-//        [--max 1000 (retrain)] [--forget-max 500] [--split-seed 0] [--threads 0] [--data dir] [--out file.json] [--md file.md] [--json]
+//        [--max 1000 (retrain)] [--forget-max 1000] [--split-seed 0] [--threads 0] [--data dir] [--out file.json] [--md file.md] [--json]
 //   node bench/forget-table.mjs --from bench/results/forget-table.json [--md file.md]   (the Markdown of an earlier run)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -35,7 +35,7 @@ const { values: v } = parseArgs({
 if (v.help) {
   process.stdout.write('node bench/forget-table.mjs [--sets ml100k,ml1m,mlsmall,longtail] [--fractions 0.001,0.01,0.05] [--seeds 1 (removal seeds)]\n' +
     '  [--solver cg] [--factors 64] [--reg 50] [--alpha 40] [--tol 1e-4] [--base-tol 5e-5] [--base-max 1000]\n' +
-    '  [--max 1000 (retrain passes)] [--forget-max 500] [--split-seed 0] [--threads 0 (every core)] [--data dir] [--out file.json] [--md file.md] [--json]\n' +
+    '  [--max 1000 (retrain passes)] [--forget-max 1000] [--split-seed 0] [--threads 0 (every core)] [--data dir] [--out file.json] [--md file.md] [--json]\n' +
     '  [--from file.json: only write the Markdown of an earlier run]\n');
   process.exit(0);
 }
@@ -51,7 +51,7 @@ const settings = {
   baseTol: Number(v['base-tol'] ?? 5e-5),
   max: Number(v.max ?? 1000),
   baseMax: Number(v['base-max'] ?? 1000),
-  forgetMax: Number(v['forget-max'] ?? 500),
+  forgetMax: Number(v["forget-max"] ?? 1000),
   splitSeed: Number(v['split-seed'] ?? 0),
   threads: Number(v.threads ?? 0),
 };
