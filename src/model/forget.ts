@@ -389,8 +389,10 @@ function untrain(model: ForgetModel, removal: Removal, plan: UntrainPlan): Forge
 
   // the certificate of the request: from the residual cache when it holds the state before the
   // request (exact mode, no row leaves, nothing asked of the full kernel), else a full evaluation
-  const cache = mode === 'exact' && !plan.drop ? model.ensureResidualCache() : null;
-  if (mode !== 'exact') model.dropResidualCache(); // block mode's objective is not the model's own
+  // (with blocked pairs stored, the retrain objective is not the model's own CSR's: no cache)
+  const ownObjective = mode === 'exact' && store.blocked().length === 0;
+  const cache = ownObjective && !plan.drop ? model.ensureResidualCache() : null;
+  if (!ownObjective) model.dropResidualCache();
   const incremental = cache !== null && cache.stamp === model.stateStamp() && !cache.refreshDue && !opts.trace && !opts.noInstant;
   const rowsOf = (buf: F32Buf, rows: Int32Array): Float32Array => {
     const k = model.k;

@@ -51,3 +51,16 @@ describe.each(BACKEND_NAMES)('residual cache on backend %s', (backend) => {
     m.dispose();
   });
 });
+
+describe('residual cache after block mode', () => {
+  it('is not used while blocked pairs are stored (their objective is not the model\'s own CSR)', async () => {
+    const m = await ALS.create({ factors: 8, regularization: 20, alpha: 10, tol: 5e-5, iterations: 500, backend: 'wasm' });
+    await m.fit(ds, { trackAuc: false });
+    m.forget(sampleTrainingPairs(m, 3 / 15000, 1), { tol: 1e-4 }); // fills the cache
+    m.forget(sampleTrainingPairs(m, 3 / 15000, 2), { mode: 'block', tol: 1e-4, maxPasses: 2 });
+    expect(m.residualCache).toBeUndefined();
+    const r = m.forget(sampleTrainingPairs(m, 3 / 15000, 3), { tol: 1e-4, maxPasses: 0 });
+    expect(r.incrementalCertificate).toBe(false);
+    m.dispose();
+  });
+});
