@@ -1,9 +1,9 @@
 // `untrain-als forget`: forget pairs, users or items of a saved model exactly (or in the paper's
 // block mode), and show the evidence.
 import { resolve } from 'node:path';
-import { fileLockHeld, saveModel, withFileLock } from '../node/model-file.js';
+import { fileLockHeld } from '../node/model-file.js';
 import type { ForgetResult } from '../model/forget.js';
-import { MODEL_FLAGS, modelPath, openModel } from './model-flag.js';
+import { MODEL_FLAGS, modelPath, openModel, saveModelLocked, withModelLock } from './model-flag.js';
 import { num, oneOf, parse, str, UsageError } from './args.js';
 import { REMOVAL_FLAGS, REMOVAL_HELP, removalSet } from './removal.js';
 import { progressBar } from './progress.js';
@@ -59,12 +59,9 @@ export async function forgetCommand(argv: string[], io: Io): Promise<number> {
   const tol = num(v, 'tol', { min: 0 });
   const maxPasses = num(v, 'max-passes', { int: true, min: 0 }) ?? DEFAULT_MAX_PASSES;
   // in place, load → forget → save run under the model's lock, or a concurrent forget's removals
-  // would be lost; no signal handler over the (synchronous) forget, so Ctrl-C stays immediate
-  // (a killed holder's lock is taken over by the next forget)
-  const locked = <T>(file: string, fn: () => Promise<T>): Promise<T> =>
-    withFileLock(file, fn, { releaseOnSignal: false, onWait: (pid) => io.err(`waiting for ${file}.lock (held by process ${pid})\n`) });
+  // would be lost
   const inPlace = !v['dry-run'] && resolve(str(v, 'out') ?? path) === resolve(path);
-  if (inPlace && !fileLockHeld(path)) return locked(path, () => forgetCommand(argv, io));
+  if (inPlace && !fileLockHeld(path)) return withModelLock(path, io, () => forgetCommand(argv, io));
   const model = await openModel(v);
   const removal = (await removalSet(v, model, true))!;
   if ('users' in removal && v.cache) throw new UsageError('--cache works on pairs, not on whole users or items');
@@ -78,7 +75,7 @@ export async function forgetCommand(argv: string[], io: Io): Promise<number> {
   const r = 'pairs' in removal ? model.forget(removal.pairs, opts) : model.forgetRows(removal, opts);
   bar.done();
   const out = v['dry-run'] ? undefined : (str(v, 'out') ?? path);
-  if (out && r.forgotten > 0) await locked(out, () => saveModel(model, out)); // in place: already held (re-entrant)
+  if (out && r.forgotten > 0) await saveModelLocked(model, out, io); // in place: already held (re-entrant)
   const result = {
     model: path, out: out && r.forgotten > 0 ? out : null, backend: model.backend, threads: model.threads, threadNote: model.threadNote, solver: model.options.solver,
     cacheSeconds: cache?.seconds ?? null, cacheBytes: cache?.bytes ?? null, ...r,

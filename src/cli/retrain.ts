@@ -1,6 +1,5 @@
 // `untrain-als retrain`: the baseline: ALS from scratch on a saved model's data minus a removal set.
-import { saveModel } from '../node/model-file.js';
-import { MODEL_FLAGS, modelPath, openModel } from './model-flag.js';
+import { MODEL_FLAGS, modelPath, openModel, saveModelLocked } from './model-flag.js';
 import { retrain } from '../model/retrain.js';
 import { num, parse, str } from './args.js';
 import { REMOVAL_FLAGS, REMOVAL_HELP, removalSet } from './removal.js';
@@ -63,7 +62,7 @@ export async function retrainCommand(argv: string[], io: Io): Promise<number> {
   bar.done();
   const seconds = (performance.now() - t) / 1000;
   const out = str(v, 'out');
-  if (out) await saveModel(model, out);
+  if (out) await saveModelLocked(model, out, io);
   const result = {
     model: path, out: out ?? null, backend: model.backend, threads: model.threads, threadNote: model.threadNote, solver: model.options.solver, forgotten, notFound,
     iterations: fit.iterations.length, bestIteration: model.testRows ? fit.bestIteration : null,

@@ -3,9 +3,9 @@ import { ALS, type FitResult } from '../model/als.js';
 import { SOLVERS, DEFAULT_OPTIONS as D, type AlsOptions } from '../model/options.js';
 import { BACKENDS } from '../kernels/select.js';
 import { FORMATS } from '../data/parse.js';
-import { saveModel } from '../node/model-file.js';
 import { num, oneOf, parse, str, threadsFlag } from './args.js';
 import { DATA_HELP, loadDataset } from './data.js';
+import { saveModelLocked } from './model-flag.js';
 import { progressBar } from './progress.js';
 import { NOT_CONVERGED_EXIT, type Io } from './io.js';
 
@@ -81,7 +81,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   });
   bar.done();
   const out = str(v, 'out');
-  const bytes = out ? await saveModel(model, out) : undefined;
+  const bytes = out ? await saveModelLocked(model, out, io) : undefined;
   const result = trainResult(model, ds, fit, ds.source, out, bytes);
   if (json) io.json(result);
   else io.out(trainSummary(result));

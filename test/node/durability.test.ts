@@ -386,6 +386,24 @@ describe('CLI: signals', () => {
     expect(() => statSync(`${model}.lock`)).toThrow(/ENOENT/);
   });
 
+  it('train --out and retrain --out wait for the lock of their target too (never landing inside an in-place forget)', async () => {
+    const { model } = await folder();
+    const holder = track(spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' }));
+    await writeFile(`${model}.lock`, JSON.stringify({ pid: holder.pid, hostname: hostname(), started: new Date().toISOString() }));
+    const t = start([...TRAIN, '--seed', '1', '--out', model]);
+    const r = start(['retrain', '--model', model, '--iterations', '2', '--tol', '0', '--out', model]);
+    await t.marker(/waiting for .*m\.uals\.lock/);
+    await r.marker(/waiting for .*m\.uals\.lock/);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(sameBytes(readFileSync(model), oldBytes)).toBe(true); // both still waiting, nothing written
+    holder.kill('SIGKILL');
+    const [te, re] = await Promise.all([t.exit, r.exit]);
+    expect(te.code, te.stderr).toBe(0);
+    expect(re.code, re.stderr).toBe(0);
+    expect(sameBytes(readFileSync(model), oldBytes)).toBe(false);
+    expect(() => statSync(`${model}.lock`)).toThrow(/ENOENT/);
+  });
+
   it('forget --out locks the --out target around the save (waits for its holder), not the --model file', async () => {
     const { dir, model } = await folder();
     const out = join(dir, 'out.uals');
