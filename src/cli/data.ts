@@ -3,18 +3,20 @@ import { readInteractionsFile } from '../node/files.js';
 import { prepareDataset, type Dataset } from '../data/dataset.js';
 import { synthetic } from '../data/synthetic.js';
 import type { Format } from '../data/parse.js';
+import type { DuplicateRule } from '../data/interactions.js';
 
 export interface DataFlags {
   data?: string;
   format?: Format;
   threshold?: number;
+  duplicates?: DuplicateRule;
   holdout: number;
   seed: number;
 }
 
 export async function loadDataset(f: DataFlags): Promise<Dataset & { source: string }> {
   const raw = f.data ? await readInteractionsFile(f.data, { format: f.format }) : synthetic({ seed: f.seed });
-  const ds = prepareDataset(raw, { threshold: f.threshold, holdout: f.holdout, seed: f.seed, source: f.data });
+  const ds = prepareDataset(raw, { threshold: f.threshold, duplicates: f.duplicates, holdout: f.holdout, seed: f.seed, source: f.data });
   return { ...ds, source: f.data ?? `synthetic (seed ${f.seed})` };
 }
 
@@ -22,5 +24,7 @@ export const DATA_HELP = `  --data <file>         interactions file (u.data, rat
                         optionally .gz); default: the built-in seeded synthetic data
   --format <f>          auto (default), ml100k, ml1m, mllatest, delimited
   --threshold <v>       keep only interactions whose value is ≥ v (default: keep all)
+  --duplicates <rule>   repeated (user, item) records: max (default: the largest value, latest
+                        timestamp), last, sum (natural for counts), error
   --holdout <f>         fraction of interactions held out for validation AUC (default 0.01)
   --seed <n>            seed of the split, the synthetic data and the factor start (default 0)`;

@@ -1,6 +1,7 @@
 // `untrain-als train`: fit a model on a file or the synthetic default, report the AUC curve, save it.
 import { ALS, type FitResult } from '../model/als.js';
-import { SOLVERS, DEFAULT_OPTIONS as D, type AlsOptions } from '../model/options.js';
+import { CONFIDENCES, SOLVERS, DEFAULT_OPTIONS as D, type AlsOptions } from '../model/options.js';
+import { DUPLICATE_RULES } from '../data/interactions.js';
 import { BACKENDS } from '../kernels/select.js';
 import { FORMATS } from '../data/parse.js';
 import { num, oneOf, parse, str, threadsFlag } from './args.js';
@@ -18,7 +19,11 @@ ${DATA_HELP}
 Model:
   --factors <k>         latent factors (default ${D.factors}; at most the number of items)
   --reg <λ>             regularization λ ≥ 0 (default ${D.regularization})
-  --alpha <α>           confidence c = 1 + α for an observed pair (default ${D.alpha})
+  --alpha <α>           α of the confidence (default ${D.alpha})
+  --confidence <c>      binary (default): c = 1 + α for every stored pair; linear: c = 1 + α·value;
+                        log: c = 1 + α·log(1 + value/ε) (Hu, Koren & Volinsky 2008); linear and
+                        log refuse a negative or non-finite value (drop it with --threshold)
+  --epsilon <ε>         ε of the log confidence (default ${D.epsilon})
   --tol <T>             train until the certificate (relative residual of the normal equations)
                         is ≤ T (default ${D.tol.toExponential(0)}: a stationary model, which exact forgetting needs;
                         0 = no stop rule, run all --iterations)
@@ -42,6 +47,7 @@ Exit status: 0 done, 1 error, 2 usage error, ${NOT_CONVERGED_EXIT} saved but the
 const FLAGS = {
   data: { type: 'string' }, format: { type: 'string' }, threshold: { type: 'string' }, holdout: { type: 'string' },
   seed: { type: 'string' }, factors: { type: 'string' }, reg: { type: 'string' }, alpha: { type: 'string' },
+  confidence: { type: 'string' }, epsilon: { type: 'string' }, duplicates: { type: 'string' },
   iterations: { type: 'string' }, tol: { type: 'string' }, solver: { type: 'string' }, 'cg-steps': { type: 'string' }, backend: { type: 'string' },
   threads: { type: 'string' }, 'keep-best': { type: 'boolean' }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
 } as const;
@@ -51,6 +57,8 @@ export function modelFlags(v: Record<string, unknown>): Partial<AlsOptions> {
     factors: num(v, 'factors', { int: true, min: 1 }),
     regularization: num(v, 'reg', { min: 0 }),
     alpha: num(v, 'alpha', { min: 0 }),
+    confidence: oneOf(v, 'confidence', CONFIDENCES),
+    epsilon: num(v, 'epsilon', { min: Number.MIN_VALUE }),
     iterations: num(v, 'iterations', { int: true, min: 0 }),
     tol: num(v, 'tol', { min: 0 }),
     solver: oneOf(v, 'solver', SOLVERS),
@@ -71,6 +79,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     data: str(v, 'data'),
     format: oneOf(v, 'format', FORMATS),
     threshold: num(v, 'threshold'),
+    duplicates: oneOf(v, 'duplicates', DUPLICATE_RULES),
     holdout: num(v, 'holdout', { min: 0, max: 0.99 }) ?? 0.01,
     seed: opts.seed ?? 0,
   });
@@ -108,6 +117,8 @@ export function trainResult(
     factors: model.options.factors,
     regularization: model.options.regularization,
     alpha: model.options.alpha,
+    confidence: model.options.confidence,
+    epsilon: model.options.epsilon,
     cgSteps: model.options.cgSteps,
     seed: model.options.seed,
     iterations: fit.iterations.length,
@@ -130,7 +141,7 @@ export function trainResult(
 export function trainSummary(r: ReturnType<typeof trainResult>): string {
   const lines = [
     `data      ${r.source}: ${r.users} users, ${r.items} items, ${r.interactions} interactions (${r.train} train, ${r.test} held out)`,
-    `model     ${r.factors} factors, λ ${r.regularization}, α ${r.alpha}, ${r.solver}${r.solver === 'cg' ? ` (${r.cgSteps} steps)` : ''}, backend ${r.backend}`,
+    `model     ${r.factors} factors, λ ${r.regularization}, α ${r.alpha}${r.confidence === 'binary' ? '' : ` (${r.confidence} confidence${r.confidence === 'log' ? `, ε ${r.epsilon}` : ''})`}, ${r.solver}${r.solver === 'cg' ? ` (${r.cgSteps} steps)` : ''}, backend ${r.backend}`,
     `training  ${r.iterations} iterations, ${(r.secondsPerIteration * 1000).toFixed(1)} ms per iteration, ${r.seconds.toFixed(2)} s in all`,
   ];
   if (r.auc !== null) {

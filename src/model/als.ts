@@ -17,6 +17,7 @@ import {
 } from '../kernels/kernels.js';
 import { TrainingPairs, type PairRows } from './training-pairs.js';
 import { ResidualCache } from './residual-cache.js';
+import { confidences } from './confidence.js';
 import { checkConfidence, checkDisjoint, checkIndices, checkIndptr, type Fail, type Rows } from './validate-model.js';
 import { loadKernels } from '../kernels/select.js';
 import { threadHost } from '../kernels/threads.js';
@@ -31,10 +32,11 @@ export type { PairRows } from './training-pairs.js';
 export interface TrainingData {
   users: IdMap;
   items: IdMap;
-  train: PairRows;
+  /** The training pairs; their `values` (when given) feed `options.confidence`. */
+  train: PairRows & { values?: ArrayLike<number> };
   /** Held-out pairs for validation AUC (same shape as train). */
   test?: PairRows;
-  /** Confidence of each training pair, aligned with train.indices (default 1 + α for all). */
+  /** Confidence of each training pair, aligned with train.indices (default: from `options.confidence`). */
   confidence?: Float32Array;
 }
 
@@ -426,7 +428,7 @@ export class ALS {
    * is ≤ `options.tol`, at most `options.iterations` passes (tol 0: exactly that many).
    */
   async fit(data: TrainingData, fitOptions: FitOptions = {}): Promise<FitResult> {
-    this.setData(data);
+    this.setData(data, data.confidence ?? confidences(data.train, data.users, data.items, this.options));
     if (fitOptions.initial) this.setFactors(fitOptions.initial.userFactors, fitOptions.initial.itemFactors);
     else this.initFactors();
     const s = this.s;

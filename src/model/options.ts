@@ -2,6 +2,9 @@
 import { BACKENDS, type BackendName } from '../kernels/select.js';
 
 export type SolverName = 'cg' | 'cholesky';
+/** How a stored pair's value becomes its confidence (Hu, Koren & Volinsky 2008, section 4). */
+export type ConfidenceName = 'binary' | 'linear' | 'log';
+export const CONFIDENCES: readonly ConfidenceName[] = ['binary', 'linear', 'log'];
 export const SOLVERS: readonly SolverName[] = ['cg', 'cholesky'];
 
 export interface AlsOptions {
@@ -21,6 +24,13 @@ export interface AlsOptions {
   tol: number;
   /** 'cg': `cgSteps` conjugate-gradient steps per row, warm-started; 'cholesky': exact solve per row. */
   solver: SolverName;
+  /**
+   * c of a stored pair with value v: 'binary' 1 + α (whatever v), 'linear' 1 + α·v, 'log'
+   * 1 + α·log(1 + v/ε). Applied by `fit` to the values of the training pairs.
+   */
+  confidence: ConfidenceName;
+  /** ε of the 'log' confidence (> 0). */
+  epsilon: number;
   cgSteps: number;
   /** Seeds the factor initialisation. */
   seed: number;
@@ -52,6 +62,8 @@ export const DEFAULT_OPTIONS: Readonly<AlsOptions> = Object.freeze({
   iterations: 1000,
   tol: DEFAULT_TOL,
   solver: 'cg',
+  confidence: 'binary',
+  epsilon: 1,
   cgSteps: 3,
   seed: 0,
   backend: 'auto',
@@ -96,6 +108,8 @@ export function resolveOptions(partial: Partial<AlsOptions> = {}): AlsOptions {
   int('seed', o.seed, 0);
   int('threads', o.threads, 0);
   if (!SOLVERS.includes(o.solver)) throw new OptionError('solver', o.solver, SOLVERS.join(' or '));
+  if (!CONFIDENCES.includes(o.confidence)) throw new OptionError('confidence', o.confidence, CONFIDENCES.join(', '));
+  if (typeof o.epsilon !== 'number' || !(o.epsilon > 0) || !Number.isFinite(o.epsilon)) throw new OptionError('epsilon', o.epsilon, 'a finite number > 0');
   if (!BACKENDS.includes(o.backend)) throw new OptionError('backend', o.backend, BACKENDS.join(', '));
   return o;
 }
