@@ -59,6 +59,12 @@ export interface SyntheticOptions {
    * (the same random numbers are drawn), `csr.timestamps` and `timestamps` are left out.
    */
   timestamps?: boolean;
+  /**
+   * Count-valued data (plays, purchases): each pair's value is a count ≥ 1 instead of 1, larger
+   * where the user's true preference for the item is stronger, heavy-tailed (see `drawCounts`).
+   * Drawn from a stream of its own, so the pairs are the same with and without. Default false.
+   */
+  counts?: boolean;
 }
 
 /** The parameters the data were drawn from (see the file comment). */
@@ -295,6 +301,7 @@ export function synthetic(opts: SyntheticOptions = {}): SyntheticData {
       return (1 - noise) * s + noise * pop[item]!;
     },
   };
+  if (opts.counts) drawCounts(csr, truth, seed);
   const out: SyntheticData = { users, items, csr, truth };
   if (timestamps) out.timestamps = timestamps;
   return out;
@@ -394,4 +401,26 @@ function aliasTable(p: ArrayLike<number>): AliasTable {
     slots[2 * s + 1] = s;
   }
   return { n, slots };
+}
+
+/**
+ * Counts for every pair: 1 + a geometric number with mean m = 4 · (the pair's true preference ÷
+ * the mean over the user's pairs) · w, w ~ Lomax with tail index 2 (a few very large counts).
+ */
+function drawCounts(csr: Csr, truth: SyntheticTruth, seed: number): void {
+  const rng = new Rng((seed ^ 0x5eed5eed) >>> 0);
+  const { rows, indptr, indices, values } = csr;
+  for (let u = 0; u < rows; u++) {
+    const a = indptr[u]!;
+    const b = indptr[u + 1]!;
+    let mean = 0;
+    for (let p = a; p < b; p++) mean += truth.score(u, indices[p]!);
+    mean /= Math.max(1, b - a);
+    for (let p = a; p < b; p++) {
+      const w = 1 / Math.sqrt(1 - rng.next()) - 1; // Lomax, tail index 2
+      const m = (4 * truth.score(u, indices[p]!) / mean) * w;
+      const q = 1 / (1 + m); // geometric on {0, 1, …} with mean m
+      values[p] = 1 + Math.floor(Math.log(1 - rng.next()) / Math.log(1 - q + 1e-300) || 0);
+    }
+  }
 }

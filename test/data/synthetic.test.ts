@@ -137,3 +137,30 @@ describe('synthetic', () => {
     expect(nnz(full.csr)).toBe(100);
   });
 });
+
+describe('synthetic({ counts: true })', () => {
+  it('gives the same pairs with count values ≥ 1 that grow with the true preference, heavy-tailed', () => {
+    const opts = { users: 400, items: 300, interactions: 12000, seed: 4 };
+    const a = synthetic(opts);
+    const b = synthetic({ ...opts, counts: true });
+    expect(b.csr.indices).toEqual(a.csr.indices);
+    expect(b.csr.indptr).toEqual(a.csr.indptr);
+    const v = b.csr.values;
+    expect(Array.from(v).every((x) => Number.isInteger(x) && x >= 1)).toBe(true);
+    expect(Math.max(...v)).toBeGreaterThan(20); // a heavy tail
+    expect(v.filter((x) => x === 1).length / v.length).toBeGreaterThan(0.2); // and many single plays
+    // within each user, pairs above the user's median true preference have more plays on average
+    let hi = 0, lo = 0, nh = 0, nl = 0;
+    for (let u = 0; u < 400; u++) {
+      const ps = Array.from({ length: b.csr.indptr[u + 1] - b.csr.indptr[u] }, (_, t) => b.csr.indptr[u] + t);
+      const sc = ps.map((p) => b.truth.score(u, b.csr.indices[p]));
+      const med = [...sc].sort((x, y) => x - y)[Math.floor(sc.length / 2)];
+      ps.forEach((p, t) => {
+        if (sc[t] > med) { hi += v[p]; nh++; } else { lo += v[p]; nl++; }
+      });
+    }
+    expect(hi / nh).toBeGreaterThan(1.3 * (lo / nl));
+    // deterministic
+    expect(synthetic({ ...opts, counts: true }).csr.values).toEqual(v);
+  });
+});
