@@ -16,6 +16,11 @@
 //              at least half of the first 20) of exactly 4 tab-separated fields with integer ids
 //              and numeric rating/timestamp is ml100k; anything else is delimited.
 //
+// Quoting (RFC 4180) with comma, semicolon or tab delimiters: a field that starts with a double quote
+// runs to its closing quote; delimiters and line breaks inside are part of it and "" is a quote
+// (`"Smith, J",i1` is user `Smith, J`). Line numbers in messages are physical lines (a record that
+// spans lines is reported at its first). A quote inside an unquoted field is an ordinary character.
+//
 // Rules common to every format: empty and whitespace-only lines are skipped, CRLF line ends and a
 // leading BOM are accepted, spaces around fields are trimmed, and every non-empty line must have
 // exactly the number of fields of the format (for delimited: the number of fields of the first
@@ -137,12 +142,26 @@ function sampleLines(text: string, start: number, max: number): SampleLine[] {
     let end = text.indexOf('\n', pos);
     if (end < 0) end = n;
     lineNo++;
+    const first = lineNo;
+    // a record whose quotes are open goes on over the next lines (RFC 4180 line breaks in a field)
+    while (end < n && quotesOpen(text, pos, end)) {
+      const next = text.indexOf('\n', end + 1);
+      end = next < 0 ? n : next;
+      lineNo++;
+    }
     let e = end;
     if (e > pos && text.charCodeAt(e - 1) === 13) e--;
-    if (!isBlank(text, pos, e)) out.push({ text: text.slice(pos, e), line: lineNo });
+    if (!isBlank(text, pos, e)) out.push({ text: text.slice(pos, e), line: first });
     pos = end + 1;
   }
   return out;
+}
+
+/** An odd number of double quotes in text[a, b). */
+function quotesOpen(text: string, a: number, b: number): boolean {
+  let odd = false;
+  for (let q = text.indexOf('"', a); q >= 0 && q < b; q = text.indexOf('"', q + 1)) odd = !odd;
+  return odd;
 }
 
 const MLLATEST_HEADER = 'userid,movieid,rating,timestamp';
@@ -170,7 +189,7 @@ function layoutFor(format: ResolvedFormat, sample: SampleLine[], source: string)
     case 'ml1m':
       return { format, delimiter: '::', fields: 4, numericIds: true, header: false, shape: SHAPES.ml1m, valueName: 'rating' };
     case 'mllatest': {
-      const f = sample[0]!.text.split(',');
+      const f = splitQuoted(sample[0]!.text, ',');
       const header = f.length === 4 && isHeaderValue(f[2]!.trim());
       return { format, delimiter: ',', fields: 4, numericIds: true, header, shape: SHAPES.mllatest, valueName: 'rating' };
     }
@@ -184,7 +203,7 @@ const FIELD_NAMES = ['user', 'item', 'value', 'timestamp'];
 function delimitedLayout(sample: SampleLine[], source: string): Layout {
   let best: { delimiter: Delimiter; fields: number; agree: number } | null = null;
   for (const d of ['\t', ',', ';'] as const) {
-    const counts = sample.map((s) => s.text.split(d).length);
+    const counts = sample.map((s) => splitQuoted(s.text, d).length);
     const k = counts[0]!;
     if (k < 2 || k > 4) continue;
     const agree = counts.filter((c) => c === k).length;
@@ -203,7 +222,7 @@ function delimitedLayout(sample: SampleLine[], source: string): Layout {
     });
   }
   const { delimiter, fields } = best;
-  const f = delimiter === ' ' ? splitWhitespace(first.text) : first.text.split(delimiter).map((x) => x.trim());
+  const f = delimiter === ' ' ? splitWhitespace(first.text) : splitQuoted(first.text, delimiter).map((x) => x.trim());
   let header: boolean;
   if (fields >= 3) header = isHeaderValue(f[2]!);
   else header = USER_COLUMN.test(f[0]!) && ITEM_COLUMN.test(f[1]!);
@@ -222,6 +241,78 @@ const NONFINITE_SPELLING = /^[+-]?(nan|inf|infinity)$/i;
 /** A header's value field: not a number and not a spelling of NaN/Infinity (those are bad data). */
 function isHeaderValue(field: string): boolean {
   return field.length > 0 && Number.isNaN(numberOf(field)) && !NONFINITE_SPELLING.test(field);
+}
+
+/**
+ * One line's fields split on `d`, RFC 4180 quotes honoured ("a, b" is one field, "" inside quotes
+ * is a quote), unquoted. For detection only: the body loop reads quoted fields itself.
+ */
+function splitQuoted(line: string, d: string): string[] {
+  if (!line.includes('"')) return line.split(d);
+  const out: string[] = [];
+  let i = 0;
+  for (;;) {
+    while (line.charCodeAt(i) === 32) i++;
+    if (line.charCodeAt(i) === 34) {
+      let v = '';
+      let j = i + 1;
+      for (;;) {
+        const q = line.indexOf('"', j);
+        if (q < 0) {
+          v += line.slice(j);
+          j = line.length;
+          break;
+        }
+        if (line.charCodeAt(q + 1) === 34) {
+          v += line.slice(j, q + 1);
+          j = q + 2;
+        } else {
+          v += line.slice(j, q);
+          j = q + 1;
+          break;
+        }
+      }
+      out.push(v);
+      const next = line.indexOf(d, j);
+      if (next < 0) return out;
+      i = next + d.length;
+    } else {
+      const next = line.indexOf(d, i);
+      if (next < 0) {
+        out.push(line.slice(i));
+        return out;
+      }
+      out.push(line.slice(i, next));
+      i = next + d.length;
+    }
+  }
+}
+
+/**
+ * The quoted field whose opening quote is at text[at]: its content with "" read as ", the index
+ * of its closing quote, and the line breaks inside it (a record may span lines).
+ */
+function readQuoted(text: string, at: number, source: string, line: number): { value: string; end: number; newlines: number } {
+  let j = at + 1;
+  let value = '';
+  for (;;) {
+    const q = text.indexOf('"', j);
+    if (q < 0) {
+      throw new DataError('unterminated quoted field', {
+        file: source, line, text: text.slice(at, at + 80),
+        expected: 'a closing double quote (a quote inside a quoted field is written "")',
+      });
+    }
+    if (text.charCodeAt(q + 1) === 34) {
+      value += text.slice(j, q + 1);
+      j = q + 2;
+      continue;
+    }
+    value += text.slice(j, q);
+    let newlines = 0;
+    for (let b = text.indexOf('\n', at); b >= 0 && b < q; b = text.indexOf('\n', b + 1)) newlines++;
+    return { value, end: q, newlines };
+  }
 }
 
 function splitWhitespace(line: string): string[] {
@@ -258,11 +349,22 @@ function parseBody(text: string, start: number, layout: Layout, source: string):
   const d0 = delimiter.charCodeAt(0);
   const d1 = dlen > 1 ? delimiter.charCodeAt(1) : -1;
   const bounds = new Int32Array(2 * MAX_SEEN);
+  // RFC 4180 quotes, for comma, semicolon and tab: a field that starts with " runs to the closing
+  // quote (delimiters and line breaks inside are part of it, "" is a quote); its content goes here
+  const quotable = delimiter === ',' || delimiter === ';' || delimiter === '\t';
+  const over: Array<string | undefined> = new Array(MAX_SEEN).fill(undefined);
+  let quoted = false;
 
   let pos = start;
   let lineNo = 0;
+  let spanned = 0; // line breaks inside the quotes of the previous record
   while (pos < n) {
-    lineNo++;
+    lineNo += 1 + spanned;
+    spanned = 0;
+    if (quoted) {
+      over.fill(undefined);
+      quoted = false;
+    }
     const lineStart = pos;
     let k = 0;
     let i = pos;
@@ -275,6 +377,24 @@ function parseBody(text: string, start: number, layout: Layout, source: string):
       for (; i < n; i++) {
         const ch = text.charCodeAt(i);
         if (ch === 10) break;
+        if (ch === 34 && quotable && (i === fs || isBlank(text, fs, i))) {
+          const r = readQuoted(text, i, source, lineNo);
+          spanned += r.newlines;
+          if (k < MAX_SEEN) over[k] = r.value;
+          quoted = true;
+          // after the closing quote: spaces, then the delimiter or the end of the line
+          let j = r.end + 1;
+          while (j < n && isSpace(text.charCodeAt(j), d0 !== 9)) j++;
+          const cj = j < n ? text.charCodeAt(j) : 10;
+          if (!(cj === 10 || cj === 13 || (cj === d0 && (d1 < 0 || text.charCodeAt(j + 1) === d1)))) {
+            throw new DataError('text after the closing quote of a field', {
+              file: source, line: lineNo + spanned, text: text.slice(i, Math.min(n, j + 20)),
+              expected: `${DELIMITER_NAMES[delimiter]} or the end of the line after a closing quote`,
+            });
+          }
+          i = j - 1;
+          continue;
+        }
         if (ch === d0 && (d1 < 0 || text.charCodeAt(i + 1) === d1)) {
           if (k < MAX_SEEN) {
             bounds[2 * k] = fs;
@@ -310,6 +430,7 @@ function parseBody(text: string, start: number, layout: Layout, source: string):
     }
     // Trim spaces (and tabs unless tab is the delimiter) around each field.
     for (let j = 0; j < k; j++) {
+      if (quoted && over[j] !== undefined) continue;
       let fa = bounds[2 * j]!, fb = bounds[2 * j + 1]!;
       if (fa < fb && (isSpace(text.charCodeAt(fa), trimTabs) || isSpace(text.charCodeAt(fb - 1), trimTabs))) {
         while (fa < fb && isSpace(text.charCodeAt(fa), trimTabs)) fa++;
@@ -321,32 +442,65 @@ function parseBody(text: string, start: number, layout: Layout, source: string):
     if (skipHeader) {
       skipHeader = false;
       header = [];
-      for (let j = 0; j < k; j++) header.push(text.slice(bounds[2 * j]!, bounds[2 * j + 1]!));
+      for (let j = 0; j < k; j++) header.push((quoted ? over[j] : undefined) ?? text.slice(bounds[2 * j]!, bounds[2 * j + 1]!));
       continue;
     }
 
-    const ua = bounds[0]!, ub = bounds[1]!, ia = bounds[2]!, ib = bounds[3]!;
-    if (ua === ub || ia === ib) {
-      const which = ua === ub ? 'user' : 'item';
-      throw new DataError(`empty ${which} id`, {
-        file: source, line: lineNo, text: text.slice(lineStart, e), expected: `a non-empty ${which} id`,
-      });
-    }
-    const user = idString(text, ua, ub, cache);
-    const item = idString(text, ia, ib, cache);
-    if (numericIds && (user === null || item === null)) {
-      checkMlId(text, ua, ub, 'user', source, lineNo, lineStart, e);
-      checkMlId(text, ia, ib, 'item', source, lineNo, lineStart, e);
-    }
-
+    let user: string | null;
+    let item: string | null;
     let v = 1;
     let t = NaN;
-    if (hasValue) {
-      v = parseNumber(text, bounds[4]!, bounds[5]!);
-      if (v !== v) badNumber(text, bounds[4]!, bounds[5]!, valueName, source, lineNo, lineStart, e);
-      if (hasTime) {
-        t = parseNumber(text, bounds[6]!, bounds[7]!);
-        if (t !== t) badNumber(text, bounds[6]!, bounds[7]!, 'timestamp', source, lineNo, lineStart, e);
+    if (quoted) {
+      // a record with a quoted field: the slow path, on the fields' strings
+      const field = (j: number): string => over[j] ?? text.slice(bounds[2 * j]!, bounds[2 * j + 1]!);
+      const rec = text.slice(lineStart, e);
+      user = field(0);
+      item = field(1);
+      for (const [id, which] of [[user, 'user'], [item, 'item']] as const) {
+        if (id.length === 0) {
+          throw new DataError(`empty ${which} id`, { file: source, line: lineNo, text: rec, expected: `a non-empty ${which} id` });
+        }
+        if (numericIds && !isDigits(id)) {
+          throw new DataError(`${which} id ${JSON.stringify(id)} is not a non-negative integer`, {
+            file: source, line: lineNo, text: rec, expected: `a non-negative integer ${which} id (MovieLens)`,
+          });
+        }
+      }
+      const num = (j: number, name: string): number => {
+        const f = field(j).trim();
+        const x = numberOf(f);
+        if (x !== x) {
+          throw new DataError(f.length === 0 ? `empty ${name}` : `${name} ${JSON.stringify(f)} is not a finite number`, {
+            file: source, line: lineNo, text: rec, expected: `a finite decimal ${name}`,
+          });
+        }
+        return x;
+      };
+      if (hasValue) v = num(2, valueName);
+      if (hasTime) t = num(3, 'timestamp');
+    } else {
+      const ua = bounds[0]!, ub = bounds[1]!, ia = bounds[2]!, ib = bounds[3]!;
+      if (ua === ub || ia === ib) {
+        const which = ua === ub ? 'user' : 'item';
+        throw new DataError(`empty ${which} id`, {
+          file: source, line: lineNo, text: text.slice(lineStart, e), expected: `a non-empty ${which} id`,
+        });
+      }
+      user = idString(text, ua, ub, cache);
+      item = idString(text, ia, ib, cache);
+      if (numericIds && (user === null || item === null)) {
+        checkMlId(text, ua, ub, 'user', source, lineNo, lineStart, e);
+        checkMlId(text, ia, ib, 'item', source, lineNo, lineStart, e);
+      }
+      user ??= text.slice(ua, ub);
+      item ??= text.slice(ia, ib);
+      if (hasValue) {
+        v = parseNumber(text, bounds[4]!, bounds[5]!);
+        if (v !== v) badNumber(text, bounds[4]!, bounds[5]!, valueName, source, lineNo, lineStart, e);
+        if (hasTime) {
+          t = parseNumber(text, bounds[6]!, bounds[7]!);
+          if (t !== t) badNumber(text, bounds[6]!, bounds[7]!, 'timestamp', source, lineNo, lineStart, e);
+        }
       }
     }
 
@@ -356,8 +510,8 @@ function parseBody(text: string, start: number, layout: Layout, source: string):
       times = grow(times, cap);
       lines = grow(lines, cap);
     }
-    users.push(user ?? text.slice(ua, ub));
-    items.push(item ?? text.slice(ia, ib));
+    users.push(user);
+    items.push(item);
     values[count] = v;
     times[count] = t;
     lines[count] = lineNo;

@@ -278,3 +278,47 @@ describe('readInteractionsFile', () => {
     expect(d.message).toBe(`${sub}: is a directory, not a file; expected an interactions file`);
   });
 });
+
+describe('CSV quoting (RFC 4180)', () => {
+  const P = (text: string) => parseInteractions(text, { source: 'q.csv' });
+  it('reads quoted ids, with delimiters, doubled quotes and line breaks inside', () => {
+    const r = P('"u1","i1",5\n"Smith, J",i1,4\n"a ""b""",x,3\n"multi\nline",i2,2\nu3,"i;3",1\n');
+    expect(r.users).toEqual(['u1', 'Smith, J', 'a "b"', 'multi\nline', 'u3']);
+    expect(r.items).toEqual(['i1', 'i1', 'x', 'i2', 'i;3']);
+    expect(Array.from(r.values)).toEqual([5, 4, 3, 2, 1]);
+    // line numbers stay physical lines: the record after the two-line one starts on line 6
+    expect(Array.from(r.lines)).toEqual([1, 2, 3, 4, 6]);
+  });
+
+  it('takes a header with quoted names, quoted numbers, CRLF, semicolons and tabs', () => {
+    const h = P('"user","item","rating"\r\n"a","b","4.5"\r\nc,"d",2\r\n');
+    expect(h.header).toEqual(['user', 'item', 'rating']);
+    expect(h.users).toEqual(['a', 'c']);
+    expect(Array.from(h.values)).toEqual([4.5, 2]);
+    const s = P('user;item\n"x;y";z\n"w";"v"\n');
+    expect(s.delimiter).toBe(';');
+    expect(s.users).toEqual(['x;y', 'w']);
+    const t = P('"a\tb"\ti\t1\nc\t"j"\t2\n');
+    expect(t.delimiter).toBe('\t');
+    expect(t.users).toEqual(['a\tb', 'c']);
+    // MovieLens latest with quoted ids
+    const m = P('userId,movieId,rating,timestamp\n"1","31",2.5,1260759144\n');
+    expect(m.format).toBe('mllatest');
+    expect(m.users).toEqual(['1']);
+    expect(m.items).toEqual(['31']);
+  });
+
+  it('gives file:line errors: unterminated quote, text after a closing quote, a bad value after a multi-line record', () => {
+    expect(() => P('a,b,1\n"open,x,2\nc,d,3\n')).toThrow(/^q\.csv:2: unterminated quoted field/);
+    expect(() => P('a,b,1\n"x"y,z,2\n')).toThrow(/^q\.csv:2: text after the closing quote of a field/);
+    expect(() => P('"two\nlines",b,1\nc,d,zz\n')).toThrow(/^q\.csv:3: value "zz" is not a finite number/);
+    expect(() => P('"",b,1\n')).toThrow(/q\.csv:1: empty user id/);
+    expect(() => P('userId,movieId,rating,timestamp\n"1x","31",2.5,1\n')).toThrow(/q\.csv:2: user id "1x" is not a non-negative integer/);
+    expect(() => P('a,"b",1,2,3\n')).toThrow(DataError);
+  });
+
+  it('leaves unquoted data exactly as before (a quote inside an unquoted field is a character)', () => {
+    const r = P('ab"c,d,1\n');
+    expect(r.users).toEqual(['ab"c']);
+  });
+});
