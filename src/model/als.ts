@@ -97,6 +97,45 @@ export interface Recommendation {
   score: number;
 }
 
+export interface RecommendOptions {
+  /** Skip the user's training items (default true). */
+  filterSeen?: boolean;
+  /** Never recommend these items (external ids; unknown ones throw). */
+  filterItems?: ReadonlyArray<string | number>;
+  /** Rank only these items (external ids): the candidates. */
+  items?: ReadonlyArray<string | number>;
+}
+
+export interface SimilarOptions {
+  /** Also return the row itself (similarity 1), first, as implicit does. Default false. */
+  includeSelf?: boolean;
+  /** Leave these ids out. */
+  filter?: ReadonlyArray<string | number>;
+  /** Rank only these ids. */
+  among?: ReadonlyArray<string | number>;
+}
+
+/** `recommendMany`'s result: n entries per user, row-major. */
+export interface RecommendBatch {
+  /** The users' indices, in the order asked. */
+  users: Int32Array;
+  n: number;
+  /** Item indices (−1 past the end of a short list). */
+  items: Int32Array;
+  /** Their scores (NaN past the end). */
+  scores: Float32Array;
+  itemId(index: number): string;
+}
+
+export interface Explanation {
+  /** y_i·x for the user's exact fold-in factor x: the sum of the contributions. */
+  score: number;
+  /** The largest contributions, by training item. */
+  top: Array<{ item: string; score: number }>;
+  /** How many training items contribute. */
+  items: number;
+}
+
 /**
  * A_u⁻¹ for every user (given the item factors of the moment) and A_i⁻¹ for every item (given the
  * user factors of the moment): rows × k² floats. Valid only for the factors it was built from;
@@ -562,57 +601,169 @@ export class ALS {
   }
 
   /**
-   * The n best items for a known user, by x_u·y_i; `filterSeen` (default) skips training items.
-   * A user with no training pair left (all forgotten) gets [] : their factor is 0 and every score
-   * would be 0, which ranks nothing.
+   * The n best items for a known user, by x_u·y_i. `filterSeen` (default) skips the user's training
+   * items, `filterItems` skips these, `items` ranks only these (the candidates). A user with no
+   * training pair left (all forgotten) gets []: their factor is 0 and every score would be 0.
    */
-  recommend(user: string | number, n = 10, opts: { filterSeen?: boolean } = {}): Recommendation[] {
+  recommend(user: string | number, n = 10, opts: RecommendOptions = {}): Recommendation[] {
     const u = this.userIndex(user);
-    if (!Number.isInteger(n) || n < 1) throw new OptionError('n', n, 'an integer ≥ 1');
+    checkN(n);
     if (this.s.pairs.userCount(u) === 0) return [];
     const scores = this.scoreAll(this.s.X, u);
-    if (opts.filterSeen !== false) {
-      // topN passes over NaN scores: marking the seen items costs their count, not a test per item
-      const tr = this.trainRows;
-      for (let p = tr.indptr[u]; p < tr.indptr[u + 1]; p++) scores[tr.indices[p]] = NaN;
-    }
+    this.markFiltered(scores, 0, opts.filterSeen !== false ? u : -1, opts);
     return this.pick(scores, n);
   }
 
-  /** Items most similar to `item` by cosine of item factors (the item itself excluded). */
-  similarItems(item: string | number, n = 10): Recommendation[] {
-    const i = this.itemIndex(item);
+  /** The n best items for a user factor given directly (e.g. from `recalculateUser`). */
+  recommendFor(factor: ArrayLike<number>, n = 10, opts: Omit<RecommendOptions, 'filterSeen'> & { seen?: Array<string | number> } = {}): Recommendation[] {
+    checkN(n);
+    if (factor.length !== this.k) throw new OptionError('factor', factor.length, `${this.k} numbers`);
     const Y = this.s.Y.view;
     const k = this.k;
-    const dots = this.scoreAll(this.s.Y, i);
-    const norm = (r: number): number => {
-      let q = 0;
-      for (let f = 0; f < k; f++) q += Y[r * k + f] * Y[r * k + f];
-      return Math.sqrt(q);
-    };
-    const ni = norm(i);
-    for (let j = 0; j < dots.length; j++) {
-      const d = ni * norm(j);
-      dots[j] = d > 0 ? dots[j] / d : 0;
+    const scores = new Float32Array(this.nItems);
+    for (let j = 0; j < scores.length; j++) {
+      let d = 0;
+      for (let f = 0; f < k; f++) d += factor[f] * Y[j * k + f];
+      scores[j] = d;
     }
-    return this.pick(dots, n, (j) => j === i);
+    this.markFiltered(scores, 0, -1, { ...opts, filterItems: [...(opts.filterItems ?? []), ...(opts.seen ?? [])] });
+    return this.pick(scores, n);
+  }
+
+  /**
+   * Top-n for many users at once: the scores come from the batched (threaded) scoring kernel. Row
+   * r of `items`/`scores` (n entries; −1 and NaN past the end of a short list) belongs to users[r];
+   * `itemId(j)` gives an item index's external id. Options as for `recommend`.
+   */
+  recommendMany(users: ReadonlyArray<string | number>, n = 10, opts: RecommendOptions = {}): RecommendBatch {
+    checkN(n);
+    const rows = Int32Array.from(users, (u) => this.userIndex(u));
+    const m = this.nItems;
+    const items = new Int32Array(rows.length * n).fill(-1);
+    const scores = new Float32Array(rows.length * n).fill(NaN);
+    const sc = this.scorer();
+    try {
+      for (let b0 = 0; b0 < rows.length; b0 += sc.batch) {
+        const count = Math.min(sc.batch, rows.length - b0);
+        const out = sc.score(rows.subarray(b0, b0 + count), count);
+        for (let b = 0; b < count; b++) {
+          const u = rows[b0 + b];
+          if (this.s.pairs.userCount(u) === 0) continue;
+          this.markFiltered(out, b * m, opts.filterSeen !== false ? u : -1, opts);
+          const best = topN(out, b * m, m, n);
+          items.set(best.items, (b0 + b) * n);
+          scores.set(best.scores, (b0 + b) * n);
+        }
+      }
+    } finally {
+      sc.release();
+    }
+    const ids = this.s.items;
+    return { users: rows, n, items, scores, itemId: (j: number) => ids.id(j) };
+  }
+
+  /**
+   * Items most similar to `item` by cosine of item factors. The item itself is left out unless
+   * `includeSelf` (implicit's `similar_items` returns it first, with similarity 1); `filterItems`
+   * and `items` as for `recommend`.
+   */
+  similarItems(item: string | number, n = 10, opts: SimilarOptions = {}): Recommendation[] {
+    const i = this.itemIndex(item);
+    checkN(n);
+    const cos = this.cosines(this.s.Y, i, this.nItems);
+    if (!opts.includeSelf) cos[i] = NaN;
+    this.markFiltered(cos, 0, -1, { filterItems: opts.filter, items: opts.among });
+    return this.pick(cos, n);
+  }
+
+  /** Users most similar to `user` by cosine of user factors (options as for `similarItems`, on user ids). */
+  similarUsers(user: string | number, n = 10, opts: SimilarOptions = {}): Array<{ user: string; score: number }> {
+    const u = this.userIndex(user);
+    checkN(n);
+    const cos = this.cosines(this.s.X, u, this.nUsers);
+    if (!opts.includeSelf) cos[u] = NaN;
+    markIds(cos, this.s.users, 'user', opts.filter, opts.among);
+    const best = topN(cos, 0, cos.length, n);
+    return Array.from(best.items, (j, t) => ({ user: this.s.users.id(j), score: best.scores[t] }));
+  }
+
+  /**
+   * Why `user` is shown `item`: the score of the user's exact fold-in factor x = A⁻¹ b split into
+   * one contribution per training item j, c_uj (L⁻¹y_i)·(L⁻¹y_j) with A = LLᵀ the user's normal
+   * matrix (as implicit's `explain`). The contributions add up to `score` = y_i·x; for a model whose
+   * users were last solved exactly it equals the model's own score. `top`: the n largest.
+   */
+  explain(user: string | number, item: string | number, n = 10): Explanation {
+    const u = this.userIndex(user);
+    const i = this.itemIndex(item);
+    checkN(n);
+    const s = this.s;
+    const k = this.k;
+    const Y = s.Y.view;
+    const ip = s.pairs.byUser.indptr.view;
+    const ix = s.pairs.byUser.indices.view;
+    const cf = s.pairs.byUser.conf.view;
+    // A = YᵀY + λI + Σ (c − 1) y yᵀ over the user's pairs, in float64
+    const A = new Float64Array(k * k);
+    for (let j = 0; j < this.nItems; j++) {
+      const o = j * k;
+      for (let a = 0; a < k; a++) for (let b = 0; b <= a; b++) A[a * k + b] += Y[o + a] * Y[o + b];
+    }
+    for (let p = ip[u]; p < ip[u + 1]; p++) {
+      const o = ix[p] * k;
+      const w = cf[p] - 1;
+      for (let a = 0; a < k; a++) for (let b = 0; b <= a; b++) A[a * k + b] += w * Y[o + a] * Y[o + b];
+    }
+    for (let a = 0; a < k; a++) A[a * k + a] += this.options.regularization;
+    const L = choleskyLower(A, k);
+    const forward = (o: number): Float64Array => {
+      const z = new Float64Array(k);
+      for (let a = 0; a < k; a++) {
+        let t = Y[o + a];
+        for (let b = 0; b < a; b++) t -= L[a * k + b] * z[b];
+        z[a] = t / L[a * k + a];
+      }
+      return z;
+    };
+    const zi = forward(i * k);
+    const all: Array<{ item: string; score: number }> = [];
+    let score = 0;
+    for (let p = ip[u]; p < ip[u + 1]; p++) {
+      const zj = forward(ix[p] * k);
+      let d = 0;
+      for (let a = 0; a < k; a++) d += zi[a] * zj[a];
+      const c = d * cf[p];
+      score += c;
+      all.push({ item: s.items.id(ix[p]), score: c });
+    }
+    all.sort((a, b) => b.score - a.score);
+    return { score, top: all.slice(0, n), items: all.length };
   }
 
   /**
    * Fold-in: the exact factor of a user with these items (known item ids; unknown ones throw),
-   * solved against the fixed item factors. The model is not changed.
+   * solved against the fixed item factors, with binary confidence 1 + α. The model is not changed.
    */
   recalculateUser(items: Array<string | number>): Float32Array {
-    const idx = Array.from(new Set(items.map((it) => this.itemIndex(it)))).sort((a, b) => a - b);
+    return this.foldIn(this.s.Y, this.nItems, items.map((it) => this.itemIndex(it)));
+  }
+
+  /** Fold-in of an item from the users who have it (known user ids), against the fixed user factors. */
+  recalculateItem(users: Array<string | number>): Float32Array {
+    return this.foldIn(this.s.X, this.nUsers, users.map((u) => this.userIndex(u)));
+  }
+
+  private foldIn(Q: F32Buf, rows: number, indices: number[]): Float32Array {
+    const idx = Array.from(new Set(indices)).sort((a, b) => a - b);
     const kern = this.kernels;
     const k = this.k;
     const s = this.s;
-    const one = TrainingPairs.upload(kern, 1, this.nItems, Int32Array.of(0, idx.length), Int32Array.from(idx), 1 + this.options.alpha);
+    const one = TrainingPairs.upload(kern, 1, rows, Int32Array.of(0, idx.length), Int32Array.from(idx), 1 + this.options.alpha);
     const x = kern.f32(k);
     try {
-      kern.gram(s.Y, this.nItems, k, this.options.regularization, s.gram);
+      kern.gram(Q, rows, k, this.options.regularization, s.gram);
       kern.solveRows({
-        csr: one.byUser, X: x, Y: s.Y, gram: s.gram, k, start: 0, end: 1,
+        csr: one.byUser, X: x, Y: Q, gram: s.gram, k, start: 0, end: 1,
         solver: SOLVER_CHOLESKY, cgSteps: this.options.cgSteps, scratch: s.scratch,
       });
       return x.view.slice();
@@ -620,6 +771,35 @@ export class ALS {
       kern.free(x);
       one.free();
     }
+  }
+
+  /** NaN (skipped by topN) for what a request leaves out: the user's seen items, a filter, non-candidates. */
+  private markFiltered(scores: Float32Array, offset: number, seenOf: number, opts: Pick<RecommendOptions, 'filterItems' | 'items'>): void {
+    if (seenOf >= 0) {
+      const tr = this.trainRows;
+      for (let p = tr.indptr[seenOf]; p < tr.indptr[seenOf + 1]; p++) scores[offset + tr.indices[p]] = NaN;
+    }
+    markIds(scores.subarray(offset, offset + this.nItems), this.s.items, 'item', opts.filterItems, opts.items);
+  }
+
+  /** Cosine of row r of Q (rows × k) with every row (0 where a norm is 0). */
+  private cosines(Q: F32Buf, r: number, rows: number): Float32Array {
+    const k = this.k;
+    const dots = new Float32Array(rows);
+    const V = Q.view;
+    const norm = (j: number): number => {
+      let q = 0;
+      for (let f = 0; f < k; f++) q += V[j * k + f] * V[j * k + f];
+      return Math.sqrt(q);
+    };
+    const nr = norm(r);
+    for (let j = 0; j < rows; j++) {
+      let d = 0;
+      for (let f = 0; f < k; f++) d += V[r * k + f] * V[j * k + f];
+      const den = nr * norm(j);
+      dots[j] = den > 0 ? d / den : 0;
+    }
+    return dots;
   }
 
   /** Scores of every item against row `r` of Q (a copy). */
@@ -637,9 +817,8 @@ export class ALS {
     }
   }
 
-  private pick(scores: Float32Array, n: number, skip?: (j: number) => boolean): Recommendation[] {
-    if (!Number.isInteger(n) || n < 1) throw new OptionError('n', n, 'an integer ≥ 1');
-    const best = topN(scores, 0, scores.length, n, skip);
+  private pick(scores: Float32Array, n: number): Recommendation[] {
+    const best = topN(scores, 0, scores.length, n);
     const ids = this.s.items;
     return Array.from(best.items, (j, t) => ({ item: ids.id(j), score: best.scores[t] }));
   }
@@ -737,6 +916,45 @@ export class ALS {
     s.pairs.free();
     this.state = undefined;
   }
+}
+
+function checkN(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new OptionError('n', n, 'an integer ≥ 1');
+}
+
+/** NaN for the ids in `drop`, and for every id not in `keep` when it is given (unknown ids throw). */
+function markIds(
+  scores: Float32Array, ids: IdMap, kind: 'user' | 'item', drop?: ReadonlyArray<string | number>, keep?: ReadonlyArray<string | number>,
+): void {
+  const index = (id: string | number): number => {
+    const r = ids.get(String(id));
+    if (r === undefined) throw new UnknownIdError(kind, String(id));
+    return r;
+  };
+  if (keep) {
+    const allowed = new Uint8Array(scores.length);
+    for (const id of keep) allowed[index(id)] = 1;
+    for (let j = 0; j < scores.length; j++) if (!allowed[j]) scores[j] = NaN;
+  }
+  if (drop) for (const id of drop) scores[index(id)] = NaN;
+}
+
+/** Lower Cholesky factor of a symmetric positive-definite k × k matrix (lower triangle read). */
+function choleskyLower(A: Float64Array, k: number): Float64Array {
+  const L = new Float64Array(k * k);
+  for (let j = 0; j < k; j++) {
+    let d = A[j * k + j];
+    for (let t = 0; t < j; t++) d -= L[j * k + t] * L[j * k + t];
+    if (!(d > 0)) throw new ModelFitError('the user\'s normal matrix is not positive definite');
+    const ljj = Math.sqrt(d);
+    L[j * k + j] = ljj;
+    for (let i = j + 1; i < k; i++) {
+      let v = A[i * k + j];
+      for (let t = 0; t < j; t++) v -= L[i * k + t] * L[j * k + t];
+      L[i * k + j] = v / ljj;
+    }
+  }
+  return L;
 }
 
 /**
