@@ -20,6 +20,9 @@ import {
   type Fail, type ModelHeader, type Rows,
 } from './validate-model.js';
 
+export { crc32 } from '../data/crc32.js';
+import { crc32 } from '../data/crc32.js';
+
 export const MAGIC = new Uint8Array([0x55, 0x41, 0x4c, 0x53, 0x00, 0x0d, 0x0a, 0x1a]);
 export const FORMAT_VERSION = 1;
 
@@ -48,22 +51,6 @@ export interface ModelSnapshot {
 }
 
 type Header = ModelHeader;
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let b = 0; b < 8; b++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 const pad4 = (n: number): number => (n + 3) & ~3;
 
