@@ -13,6 +13,7 @@ import { trainCommand, TRAIN_HELP } from './train.js';
 import { forgetCommand, FORGET_HELP } from './forget.js';
 import { retrainCommand, RETRAIN_HELP } from './retrain.js';
 import { experimentCommand, EXPERIMENT_HELP } from './experiment.js';
+import { exportCommand, EXPORT_HELP, importCommand, IMPORT_HELP } from './interop.js';
 
 const COMMANDS: Record<string, { run: (argv: string[], io: Io) => Promise<number>; help: string }> = {
   train: { run: trainCommand, help: TRAIN_HELP },
@@ -22,6 +23,8 @@ const COMMANDS: Record<string, { run: (argv: string[], io: Io) => Promise<number
   retrain: { run: retrainCommand, help: RETRAIN_HELP },
   experiment: { run: experimentCommand, help: EXPERIMENT_HELP },
   demo: { run: demoCommand, help: DEMO_HELP },
+  import: { run: importCommand, help: IMPORT_HELP },
+  export: { run: exportCommand, help: EXPORT_HELP },
 };
 
 export const MAIN_HELP = `untrain-als — implicit-feedback ALS recommenders that can forget
@@ -36,6 +39,8 @@ Commands:
   retrain     retrain from scratch without a removal set (the baseline)
   experiment  untrain vs retrain, membership inference (V, V′), KS tests, HTML report
   demo        a short end-to-end run on synthetic data (what 'npm start' runs)
+  import      build a model from an implicit .npz (with its ids and interactions)
+  export      write a model as an implicit .npz (and its ids)
 
 Run 'untrain-als <command> --help' for the options of a command.
 `;
