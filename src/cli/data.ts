@@ -26,5 +26,8 @@ export const DATA_HELP = `  --data <file>         interactions file (u.data, rat
   --threshold <v>       keep only interactions whose value is ≥ v (default: keep all)
   --duplicates <rule>   repeated (user, item) records: max (default: the largest value, latest
                         timestamp), last, sum (natural for counts), error
-  --holdout <f>         fraction of interactions held out for validation AUC (default 0.01)
+  --holdout <f>         fraction of interactions held out for validation AUC (default 0.01; 0 with --test)
+  --test <file>         held-out pairs of your own (a benchmark's test split, external ids, any
+                        format) instead of a random hold-out; pairs of users or items not in the
+                        training data, and training pairs, are left out and counted
   --seed <n>            seed of the split, the synthetic data and the factor start (default 0)`;

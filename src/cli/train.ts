@@ -7,6 +7,9 @@ import { FORMATS } from '../data/parse.js';
 import { num, oneOf, parse, str, threadsFlag } from './args.js';
 import { DATA_HELP, loadDataset } from './data.js';
 import { saveModelLocked } from './model-flag.js';
+import { readInteractionsFile } from '../node/files.js';
+import { UsageError } from './args.js';
+import { heldOutRows } from '../data/held-out.js';
 import { progressBar } from './progress.js';
 import { NOT_CONVERGED_EXIT, type Io } from './io.js';
 
@@ -45,7 +48,7 @@ Exit status: 0 done, 1 error, 2 usage error, ${NOT_CONVERGED_EXIT} saved but the
 `;
 
 const FLAGS = {
-  data: { type: 'string' }, format: { type: 'string' }, threshold: { type: 'string' }, holdout: { type: 'string' },
+  data: { type: 'string' }, format: { type: 'string' }, threshold: { type: 'string' }, holdout: { type: 'string' }, test: { type: 'string' },
   seed: { type: 'string' }, factors: { type: 'string' }, reg: { type: 'string' }, alpha: { type: 'string' },
   confidence: { type: 'string' }, epsilon: { type: 'string' }, duplicates: { type: 'string' },
   iterations: { type: 'string' }, tol: { type: 'string' }, solver: { type: 'string' }, 'cg-steps': { type: 'string' }, backend: { type: 'string' },
@@ -75,14 +78,25 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const json = Boolean(v.json);
   const opts = modelFlags(v);
   const model = await ALS.create(opts); // validates options before any data is read
+  const testFile = str(v, 'test');
   const ds = await loadDataset({
     data: str(v, 'data'),
     format: oneOf(v, 'format', FORMATS),
     threshold: num(v, 'threshold'),
     duplicates: oneOf(v, 'duplicates', DUPLICATE_RULES),
-    holdout: num(v, 'holdout', { min: 0, max: 0.99 }) ?? 0.01,
+    // a test file is the hold-out: no random one on top unless asked
+    holdout: num(v, 'holdout', { min: 0, max: 0.99 }) ?? (testFile !== undefined ? 0 : 0.01),
     seed: opts.seed ?? 0,
   });
+  let testNote = '';
+  if (testFile !== undefined) {
+    if (ds.test) throw new UsageError('--test and --holdout > 0 exclude each other: the test file is the hold-out');
+    const raw = await readInteractionsFile(testFile);
+    const t = heldOutRows(ds.users, ds.items, ds.train, raw.users.map((u, j) => [u, raw.items[j]] as const));
+    if (t.kept === 0) throw new UsageError(`${testFile}: none of its ${raw.users.length} pairs are of users and items of the training data`);
+    ds.test = t.rows as typeof ds.train;
+    testNote = `${testFile}: ${t.kept} held-out pairs; left out ${t.unknown} of users or items not in the training data, ${t.inTraining} also in it`;
+  }
   const bar = progressBar('train', model.options.iterations, !json);
   const fit = await model.fit(ds, {
     keepBest: Boolean(v['keep-best']),
@@ -91,9 +105,9 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   bar.done();
   const out = str(v, 'out');
   const bytes = out ? await saveModelLocked(model, out, io) : undefined;
-  const result = trainResult(model, ds, fit, ds.source, out, bytes);
+  const result = { ...trainResult(model, ds, fit, ds.source, out, bytes), testFile: testFile ?? null, testNote };
   if (json) io.json(result);
-  else io.out(trainSummary(result));
+  else io.out(trainSummary(result) + (testNote ? `test      ${testNote}\n` : ''));
   return fit.converged || fit.tol === 0 ? 0 : NOT_CONVERGED_EXIT;
 }
 
@@ -154,3 +168,4 @@ export function trainSummary(r: ReturnType<typeof trainResult>): string {
   if (r.model) lines.push(`saved     ${r.model} (${r.modelBytes} bytes)`);
   return lines.join('\n') + '\n';
 }
+

@@ -4,7 +4,10 @@
 // - precision@K = (Σ_u hits_u) / (Σ_u min(K, |L_u|))  (pooled over users, not a mean of ratios)
 // - MAP@K       = mean_u [ Σ_{r: rec_r ∈ L_u} (hits up to r)/(r+1) ] / min(K, |L_u|)
 // - nDCG@K      = mean_u [ Σ_{r: rec_r ∈ L_u} 1/log2(r+2) ] / Σ_{r < min(K,|L_u|)} 1/log2(r+2)
-// with ranks r counted from 0 and binary relevance.
+// with ranks r counted from 0 and binary relevance; the ideal DCG is over min(K, |L_u|) items (a
+// user with more held-out items than K can still reach 1). Beyond implicit's three:
+// - HR@K (hit rate) = the fraction of users with at least one held-out item in their top K
+// - recall@K        = mean_u hits_u / |L_u|
 import { forEachScoredUser, type SparseRows, type UserScorer } from './scorer.js';
 import { topN } from './topn.js';
 
@@ -13,6 +16,8 @@ export interface RankingMetrics {
   precision: number;
   map: number;
   ndcg: number;
+  hr: number;
+  recall: number;
   users: number;
 }
 
@@ -28,6 +33,8 @@ export function rankingMetricsAtK(
   let prDiv = 0;
   let mapSum = 0;
   let ndcgSum = 0;
+  let hitUsers = 0;
+  let recallSum = 0;
   let users = 0;
   forEachScoredUser(scorer, test, (u, s, o) => {
     for (let p = train.indptr[u]; p < train.indptr[u + 1]; p++) seen[train.indices[p]] = u;
@@ -57,6 +64,8 @@ export function rankingMetricsAtK(
     prDiv += m;
     mapSum += ap / m;
     ndcgSum += dcg / idcg;
+    if (hit > 0) hitUsers++;
+    recallSum += hit / likes;
     users++;
   });
   return {
@@ -64,6 +73,8 @@ export function rankingMetricsAtK(
     precision: prDiv ? relevant / prDiv : NaN,
     map: users ? mapSum / users : NaN,
     ndcg: users ? ndcgSum / users : NaN,
+    hr: users ? hitUsers / users : NaN,
+    recall: users ? recallSum / users : NaN,
     users,
   };
 }

@@ -18,6 +18,7 @@ import {
 import { TrainingPairs, type PairRows } from './training-pairs.js';
 import { ResidualCache } from './residual-cache.js';
 import { confidences } from './confidence.js';
+import { heldOutRows, type HeldOutRows } from '../data/held-out.js';
 import { checkConfidence, checkDisjoint, checkIndices, checkIndptr, type Fail, type Rows } from './validate-model.js';
 import { loadKernels } from '../kernels/select.js';
 import { threadHost } from '../kernels/threads.js';
@@ -568,6 +569,14 @@ export class ALS {
     } finally {
       sc.release();
     }
+  }
+
+  /**
+   * Held-out pairs given by external id, as rows for `auc` and `rankingMetrics`: pairs of unknown
+   * users or items, pairs the model trained on, and repeats are left out and counted.
+   */
+  pairsByIds(pairs: ReadonlyArray<readonly [string | number, string | number]>): HeldOutRows {
+    return heldOutRows(this.s.users, this.s.items, this.trainRows, pairs);
   }
 
   /** Mean of x_u·y_i over (user, item) index pairs (float64; 0 for an empty list). */

@@ -88,6 +88,13 @@ describe('ranking metrics as implicit defines them', () => {
     expect(m.map).toBeCloseTo((0.25 + 1) / 2, 12);
     const l3 = 1 / Math.log2(3);
     expect(m.ndcg).toBeCloseTo((l3 / (1 + l3) + 1) / 2, 12);
+    // both users have a hit in their top 3; recall: user 0 found 1 of 2, user 1 found 1 of 1
+    expect(m.hr).toBe(1);
+    expect(m.recall).toBeCloseTo((0.5 + 1) / 2, 12);
+    // at K = 1 user 0 has no hit (top 1 = [1]): HR 1/2
+    const m1 = rankingMetricsAtK(fixedScorer(scores), train, test, 1);
+    expect(m1.hr).toBe(0.5);
+    expect(m1.recall).toBeCloseTo((0 + 1) / 2, 12);
   });
 });
 
