@@ -394,14 +394,6 @@ function untrain(model: ForgetModel, removal: Removal, plan: UntrainPlan): Forge
   const cache = ownObjective && !plan.drop ? model.ensureResidualCache() : null;
   if (!ownObjective) model.dropResidualCache();
   const incremental = cache !== null && cache.stamp === model.stateStamp() && !cache.refreshDue && !opts.trace && !opts.noInstant;
-  const rowsOf = (buf: F32Buf, rows: Int32Array): Float32Array => {
-    const k = model.k;
-    const v = buf.view;
-    const out = new Float32Array(rows.length * k);
-    rows.forEach((r, t) => out.set(v.subarray(r * k, (r + 1) * k), t * k));
-    return out;
-  };
-
   // the data change: training pairs, held-out pairs, then the users and items that leave
   if (mode === 'exact') store.remove(removal.train);
   else store.block(removal.train);
@@ -423,65 +415,13 @@ function untrain(model: ForgetModel, removal: Removal, plan: UntrainPlan): Forge
     items = renumber(items, keptItems);
   }
 
-  const remain = store.remaining();
-  const save = cache ?? undefined;
-  try {
-    if (opts.trace || opts.noInstant) {
-      const before = model.certificate(remain, save);
-      result.certificateBefore = before.residual;
-      result.gradNormBefore = before.gradNorm;
-    }
-    const { X, Y } = model.factorBuffers;
-    const oldX = incremental ? rowsOf(X, users) : undefined;
-    const oldY = incremental ? rowsOf(Y, items) : undefined;
-    if (result.forgotten > 0 && !opts.noInstant) {
-      const ti = performance.now();
-      if (useCache) result.directRows = instantStepCached(model, trainPairs.users, trainPairs.items, dropped);
-      else instantStep(model, users, items);
-      result.instantSeconds = (performance.now() - ti) / 1000;
-      result.rowsSolved += users.length + items.length;
-    }
-    let cert: number;
-    if (opts.noInstant) cert = result.certificateBefore;
-    else if (incremental) {
-      cache.update(model, users, items, oldX!, oldY!, model.stateStamp());
-      cert = cache.certificate();
-    } else cert = model.certificate(remain, save).residual;
-    result.certificateInstant = cert;
-    result.incrementalCertificate = incremental;
-    // the loss is wanted only to report passes and for lossTol; a request with no pass skips it
-    let loss = opts.lossTol !== undefined || opts.trace ? model.loss(remain.byUser) : NaN;
-    for (let pass = 1; pass <= maxPasses && cert > tol; pass++) {
-      const tp = performance.now();
-      model.iterate();
-      const seconds = (performance.now() - tp) / 1000;
-      result.rowsSolved += model.nUsers + model.nItems;
-      const next = model.loss(remain.byUser);
-      const c = model.certificate(remain, save);
-      cert = c.residual;
-      result.passes = pass;
-      result.curve.push({ pass, loss: next, certificate: cert, gradNorm: c.gradNorm, seconds });
-      opts.onPass?.({ iteration: pass, loss: next, seconds, certificate: cert });
-      const change = Math.abs(loss - next) / Math.max(Math.abs(next), 1e-300);
-      loss = next;
-      if (opts.lossTol !== undefined && change < opts.lossTol) break;
-    }
-    result.certificateAfter = cert;
-    result.lossRemain = loss;
-  } finally {
-    remain.release();
-  }
-  // the model file records the certificate the model now has
-  model.fitResidual = result.certificateAfter;
-  result.converged = result.certificateAfter <= tol;
-  const notes: string[] = [];
-  if (!Number.isFinite(baseCertificate)) {
-    notes.push('the base model\'s certificate was not recorded: forgetting may also have finished its training');
-  } else if (!baseStationary) {
-    notes.push(`base model not stationary: forgetting also finished its training (its certificate ${fmt(baseCertificate)} > tolerance ${fmt(tol)})`);
-  }
-  if (!result.converged) notes.push(`NOT CONVERGED: certificate ${fmt(result.certificateAfter)} > tolerance ${fmt(tol)} after ${result.passes} passes`);
-  result.note = notes.join('; ');
+  const rest = settle(model, {
+    users, items, tol, maxPasses, opts, cache, incremental, baseCertificate, what: 'forgetting',
+    instant: result.forgotten > 0 && !opts.noInstant
+      ? () => (useCache ? instantStepCached(model, trainPairs.users, trainPairs.items, dropped) : (instantStep(model, users, items), undefined))
+      : null,
+  });
+  Object.assign(result, rest);
   if (plan.drop) result.evidence.forgottenAfter = 0; // every forgotten pair lost its user or item
   else result.evidence.forgottenAfter = model.meanScore(allUsers, allItems);
   Object.assign(result.evidence, neverSeenEvidence(model, opts.evidenceSeed ?? 0));
@@ -492,6 +432,106 @@ function untrain(model: ForgetModel, removal: Removal, plan: UntrainPlan): Forge
 
 function fmt(x: number): string {
   return Number.isFinite(x) ? x.toExponential(2) : String(x);
+}
+
+/** What `settle` fills in of a result. */
+export interface SettleResult {
+  passes: number;
+  rowsSolved: number;
+  instantSeconds: number;
+  certificateBefore: number;
+  gradNormBefore: number;
+  certificateInstant: number;
+  certificateAfter: number;
+  lossRemain: number;
+  incrementalCertificate: boolean;
+  converged: boolean;
+  note: string;
+  directRows?: number;
+  curve: Array<{ pass: number; loss: number; certificate: number; gradNorm: number; seconds: number }>;
+}
+
+/**
+ * After a data change: the instant step on the changed rows, the certificate (from the residual
+ * cache when `incremental`), warm passes until it is ≤ tol, and what to say about it. Shared by
+ * forgetting and learning, which differ only in the data change before it.
+ */
+export function settle(model: ForgetModel, a: {
+  users: Int32Array; items: Int32Array; tol: number; maxPasses: number; opts: ForgetOptions;
+  cache: ResidualCache | null; incremental: boolean; baseCertificate: number; what: string;
+  instant: (() => number | undefined) | null;
+}): SettleResult {
+  const { users, items, tol, maxPasses, opts, cache, incremental } = a;
+  const r: SettleResult = {
+    passes: 0, rowsSolved: 0, instantSeconds: 0, certificateBefore: NaN, gradNormBefore: NaN, certificateInstant: NaN,
+    certificateAfter: NaN, lossRemain: NaN, incrementalCertificate: incremental, converged: false, note: '', curve: [],
+  };
+  const rowsOf = (buf: F32Buf, rows: Int32Array): Float32Array => {
+    const k = model.k;
+    const v = buf.view;
+    const out = new Float32Array(rows.length * k);
+    rows.forEach((row, t) => out.set(v.subarray(row * k, (row + 1) * k), t * k));
+    return out;
+  };
+  const remain = model.interactions.remaining();
+  const save = cache ?? undefined;
+  try {
+    if (opts.trace || opts.noInstant) {
+      const before = model.certificate(remain, save);
+      r.certificateBefore = before.residual;
+      r.gradNormBefore = before.gradNorm;
+    }
+    const { X, Y } = model.factorBuffers;
+    const oldX = incremental ? rowsOf(X, users) : undefined;
+    const oldY = incremental ? rowsOf(Y, items) : undefined;
+    if (a.instant) {
+      const ti = performance.now();
+      const direct = a.instant();
+      if (direct !== undefined) r.directRows = direct;
+      r.instantSeconds = (performance.now() - ti) / 1000;
+      r.rowsSolved += users.length + items.length;
+    }
+    let cert: number;
+    if (opts.noInstant) cert = r.certificateBefore;
+    else if (incremental && cache) {
+      cache.update(model, users, items, oldX!, oldY!, model.stateStamp());
+      cert = cache.certificate();
+    } else cert = model.certificate(remain, save).residual;
+    r.certificateInstant = cert;
+    // the loss is wanted only to report passes and for lossTol; a request with no pass skips it
+    let loss = opts.lossTol !== undefined || opts.trace ? model.loss(remain.byUser) : NaN;
+    for (let pass = 1; pass <= maxPasses && cert > tol; pass++) {
+      const tp = performance.now();
+      model.iterate();
+      const seconds = (performance.now() - tp) / 1000;
+      r.rowsSolved += model.nUsers + model.nItems;
+      const next = model.loss(remain.byUser);
+      const c = model.certificate(remain, save);
+      cert = c.residual;
+      r.passes = pass;
+      r.curve.push({ pass, loss: next, certificate: cert, gradNorm: c.gradNorm, seconds });
+      opts.onPass?.({ iteration: pass, loss: next, seconds, certificate: cert });
+      const change = Math.abs(loss - next) / Math.max(Math.abs(next), 1e-300);
+      loss = next;
+      if (opts.lossTol !== undefined && change < opts.lossTol) break;
+    }
+    r.certificateAfter = cert;
+    r.lossRemain = loss;
+  } finally {
+    remain.release();
+  }
+  // the model file records the certificate the model now has
+  model.fitResidual = r.certificateAfter;
+  r.converged = r.certificateAfter <= tol;
+  const notes: string[] = [];
+  if (!Number.isFinite(a.baseCertificate)) {
+    notes.push(`the base model's certificate was not recorded: ${a.what} may also have finished its training`);
+  } else if (!(a.baseCertificate <= tol)) {
+    notes.push(`base model not stationary: ${a.what} also finished its training (its certificate ${fmt(a.baseCertificate)} > tolerance ${fmt(tol)})`);
+  }
+  if (!r.converged) notes.push(`NOT CONVERGED: certificate ${fmt(r.certificateAfter)} > tolerance ${fmt(tol)} after ${r.passes} passes`);
+  r.note = notes.join('; ');
+  return r;
 }
 
 /** Mean scores of the held-out pairs and of a seeded sample of as many remaining training pairs. */
