@@ -5,6 +5,8 @@ export type { TrainingData, PairRows, FitOptions, FitResult, IterationReport, Ce
 export { forget, forgetRows, sampleTrainingPairs, findInRow, DEFAULT_MAX_PASSES } from './model/forget.js';
 export type { ForgetOptions, ForgetResult, ForgetMode, ForgetSchedule, NotFound, Pair, Evidence, ForgetModel } from './model/forget.js';
 export type { TrainingPairs } from './model/training-pairs.js';
+export { learn } from './model/learn.js';
+export type { LearnPair, LearnResult } from './model/learn.js';
 export { retrain } from './model/retrain.js';
 export type { RetrainOptions, RetrainResult } from './model/retrain.js';
 export { DEFAULT_OPTIONS, DEFAULT_TOL, FORGET_TOL_CEILING, OptionError, resolveOptions } from './model/options.js';

@@ -27,6 +27,7 @@ import { ModelFitError, UnknownIdError } from './errors.js';
 
 export { ModelFitError, UnknownIdError } from './errors.js';
 import { forget, forgetRows, type ForgetOptions, type ForgetResult, type Pair } from './forget.js';
+import { learn, type LearnPair, type LearnResult } from './learn.js';
 
 export type { PairRows } from './training-pairs.js';
 
@@ -847,6 +848,14 @@ export class ALS {
    */
   forgetRows(which: { users?: ReadonlyArray<string | number>; items?: ReadonlyArray<string | number> }, options: ForgetOptions = {}): ForgetResult {
     return forgetRows(this, which, options);
+  }
+
+  /**
+   * Learns new interactions (external ids; new users and items join the model) and runs warm passes
+   * to the same certificate rule as `forget`: see model/learn.ts.
+   */
+  learn(pairs: readonly LearnPair[], options: ForgetOptions = {}): LearnResult {
+    return learn(this, pairs, options);
   }
 
   /**

@@ -268,7 +268,7 @@ export function defaultTolerance(model: Pick<ForgetModel, 'fitResidual' | 'optio
 }
 
 /** The stop rule and pass cap of a request, validated. */
-function stopRule(model: ForgetModel, opts: ForgetOptions): { tol: number; maxPasses: number } {
+export function stopRule(model: ForgetModel, opts: ForgetOptions): { tol: number; maxPasses: number } {
   const maxPasses = opts.maxPasses ?? DEFAULT_MAX_PASSES;
   if (!Number.isInteger(maxPasses) || maxPasses < 0) throw new OptionError('maxPasses', maxPasses, 'an integer ≥ 0');
   const tol = opts.tol ?? defaultTolerance(model);
@@ -548,7 +548,7 @@ function neverSeenEvidence(model: ForgetModel, seed: number): Pick<Evidence, 'he
  * users re-solved exactly given the items as they were (both sides against the factors of the
  * moment the data changed, as the Sherman–Morrison path must).
  */
-function instantStep(model: ForgetModel, users: Int32Array, items: Int32Array): void {
+export function instantStep(model: ForgetModel, users: Int32Array, items: Int32Array): void {
   const kern = model.kernels;
   const { Y } = model.factorBuffers;
   const Yold = kern.f32(Y.length);
