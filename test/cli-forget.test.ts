@@ -93,3 +93,30 @@ describe('untrain-als forget / retrain', () => {
     expect(mode.stderr).toMatch(/--mode "erase": expected one of exact, block/);
   });
 });
+
+describe('untrain-als learn', () => {
+  it('learns back forgotten pairs and a new user in place, under the lock, and says what it did', async () => {
+    const pairs = join(dir, 'learn.csv');
+    const snap = decodeModel(readFileSync(model));
+    const u = snap.users.id(3);
+    const items = Array.from(snap.train.indices.subarray(snap.train.indptr[3], snap.train.indptr[3] + 2), (i) => snap.items.id(i));
+    const m = join(dir, 'learn.uals');
+    const f = await run(['forget', '--model', model, '--pairs', await (async () => {
+      const p = join(dir, 'two.csv');
+      await writeFile(p, items.map((i) => `${u},${i}`).join('\n') + '\n');
+      return p;
+    })(), '--out', m, '--json']);
+    expect(f.code).toBe(0);
+    await writeFile(pairs, [...items.map((i) => `${u},${i}`), `newcomer,${items[0]}`, `newcomer,${items[1]}`].join('\n') + '\n');
+    const r = await run(['learn', '--model', m, '--pairs', pairs, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.learned).toBe(4);
+    expect(j.newUsers).toEqual(['newcomer']);
+    expect(j.converged).toBe(true);
+    const after = decodeModel(readFileSync(m));
+    expect(after.users.get('newcomer')).toBe(snap.users.size);
+    expect(after.train.indptr[after.train.rows]).toBe(snap.train.indptr[snap.train.rows] + 2);
+    expect((await run(['learn', '--help'])).stdout).toMatch(/Usage: untrain-als learn/);
+  });
+});

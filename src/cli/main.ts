@@ -14,6 +14,7 @@ import { forgetCommand, FORGET_HELP } from './forget.js';
 import { retrainCommand, RETRAIN_HELP } from './retrain.js';
 import { experimentCommand, EXPERIMENT_HELP } from './experiment.js';
 import { exportCommand, EXPORT_HELP, importCommand, IMPORT_HELP } from './interop.js';
+import { learnCommand, LEARN_HELP } from './learn.js';
 
 const COMMANDS: Record<string, { run: (argv: string[], io: Io) => Promise<number>; help: string }> = {
   train: { run: trainCommand, help: TRAIN_HELP },
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, { run: (argv: string[], io: Io) => Promise<number
   recommend: { run: recommendCommand, help: RECOMMEND_HELP },
   forget: { run: forgetCommand, help: FORGET_HELP },
   retrain: { run: retrainCommand, help: RETRAIN_HELP },
+  learn: { run: learnCommand, help: LEARN_HELP },
   experiment: { run: experimentCommand, help: EXPERIMENT_HELP },
   demo: { run: demoCommand, help: DEMO_HELP },
   import: { run: importCommand, help: IMPORT_HELP },
@@ -37,6 +39,7 @@ Commands:
   recommend   top-N items for a user (or items similar to an item) of a saved model
   forget      make a saved model forget user–item pairs exactly (and prove it)
   retrain     retrain from scratch without a removal set (the baseline)
+  learn       add interactions (new users and items too) and bring the model back to stationary
   experiment  untrain vs retrain, membership inference (V, V′), KS tests, HTML report
   demo        a short end-to-end run on synthetic data (what 'npm start' runs)
   import      build a model from an implicit .npz (with its ids and interactions)
