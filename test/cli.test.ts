@@ -111,7 +111,7 @@ describe('untrain-als CLI', () => {
       ['unknown format', '1,2\n', ['--format', 'parquet'], /--format "parquet"/],
       ['missing file', null, [], /no such file/],
       ['factors < 1', '1,2\n2,3\n', ['--factors', '0'], /--factors "0"/],
-      ['factors > items', '1,2\n2,3\n3,2\n', ['--factors', '5', '--holdout', '0'], /factors: 5; expected at most the number of items \(2\)/],
+      ['factors > items with λ 0', '1,2\n2,3\n3,2\n', ['--factors', '5', '--reg', '0', '--holdout', '0'], /factors: 5; expected at most the number of items \(2\) when regularization is 0/],
       ['λ < 0', '1,2\n2,3\n', ['--reg', '-1'], /--reg "-1"/],
       ['gzipped garbage', gzipSync(Buffer.from('1,2\n3,x,y,z,w\n')), [], /bad\.csv/],
     ];

@@ -92,7 +92,7 @@ export function checkHeader(h: Record<string, unknown>, fail: Fail): ModelHeader
   if (nnz === 0) bad('nnz = 0', 'at least one training pair');
 
   const options = checkOptions(h.options, bad);
-  if (options.factors > items) bad(`options.factors = ${options.factors} with items = ${items}`, 'at most the number of items');
+  if (options.factors > items && !(options.regularization > 0)) bad(`options.factors = ${options.factors} with items = ${items} and regularization 0`, 'at most the number of items when regularization is 0');
 
   const fitResidual = h.fitResidual;
   if (fitResidual !== null && !(typeof fitResidual === 'number' && Number.isFinite(fitResidual) && fitResidual >= 0)) {
