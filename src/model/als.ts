@@ -683,9 +683,11 @@ export class ALS {
     const i = this.itemIndex(item);
     checkN(n);
     const cos = this.cosines(this.s.Y, i, this.nItems);
-    if (!opts.includeSelf) cos[i] = NaN;
+    const self = cos[i];
+    // the item itself first when asked (other items can tie with it at 1 in float32)
+    cos[i] = opts.includeSelf ? Infinity : NaN;
     this.markFiltered(cos, 0, -1, { filterItems: opts.filter, items: opts.among });
-    return this.pick(cos, n);
+    return this.pick(cos, n).map((r) => (r.score === Infinity ? { item: r.item, score: self } : r));
   }
 
   /** Users most similar to `user` by cosine of user factors (options as for `similarItems`, on user ids). */
@@ -693,10 +695,11 @@ export class ALS {
     const u = this.userIndex(user);
     checkN(n);
     const cos = this.cosines(this.s.X, u, this.nUsers);
-    if (!opts.includeSelf) cos[u] = NaN;
+    const self = cos[u];
+    cos[u] = opts.includeSelf ? Infinity : NaN;
     markIds(cos, this.s.users, 'user', opts.filter, opts.among);
     const best = topN(cos, 0, cos.length, n);
-    return Array.from(best.items, (j, t) => ({ user: this.s.users.id(j), score: best.scores[t] }));
+    return Array.from(best.items, (j, t) => ({ user: this.s.users.id(j), score: best.scores[t] === Infinity ? self : best.scores[t] }));
   }
 
   /**
