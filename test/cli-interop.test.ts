@@ -42,6 +42,25 @@ describe('untrain-als import / export (implicit)', () => {
     expect(ids).not.toContain('1'); // the forgotten user is not in the export either
   });
 
+  it('export --to npy and --to csv write the factors with their ids in row order', async () => {
+    const m = join(dir, 'm.uals');
+    const snap = decodeModel(readFileSync(m));
+    const npyDir = join(dir, 'npy');
+    expect((await runCli(['export', '--to', 'npy', '--model', m, '--out', npyDir])).code).toBe(0);
+    const X = readNpy(readFileSync(join(npyDir, 'user_factors.npy')));
+    expect(X.shape).toEqual([snap.users.size, 16]);
+    expect(Array.from(X.data as Float32Array)).toEqual(Array.from(snap.userFactors));
+    expect(readFileSync(join(npyDir, 'items.txt'), 'utf8').trim().split('\n')).toEqual(snap.items.ids);
+    const csvDir = join(dir, 'csv');
+    expect((await runCli(['export', '--to', 'csv', '--model', m, '--out', csvDir])).code).toBe(0);
+    const rows = readFileSync(join(csvDir, 'item_factors.csv'), 'utf8').trim().split('\n');
+    expect(rows[0]).toBe(`id,${Array.from({ length: 16 }, (_, f) => `f${f}`).join(',')}`);
+    expect(rows.length - 1).toBe(snap.items.size);
+    const first = rows[1].split(',');
+    expect(first[0]).toBe(snap.items.id(0));
+    expect(first.slice(1).map(Number)).toEqual(Array.from(snap.itemFactors.subarray(0, 16)));
+  });
+
   it('refuses what it cannot read with a usage error or a reason', async () => {
     expect((await runCli(['import', '--from', 'lightfm', '--model', 'x'])).code).toBe(2);
     const missing = await runCli(['import', '--from', 'implicit', '--model', join(dir, 'none.npz'), '--data', join(SHARED_DATA, 'ml-100k/u.data'),

@@ -1,5 +1,7 @@
 // `untrain-als import` and `export`: models of Python's `implicit` library in and out.
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeNpy } from '../data/npz.js';
 import { readInteractionsFile } from '../node/files.js';
 import { writeFileAtomic } from '../node/model-file.js';
 import { exportImplicit, importImplicit } from '../model/implicit-format.js';
@@ -32,13 +34,16 @@ fitted on (any data format). implicit's confidence c = α·value is kept per pai
 
 export const EXPORT_HELP = `untrain-als export — write a saved model in another library's format
 
-Usage: untrain-als export --to implicit --model <m.uals> --out <model.npz> [--json]
+Usage: untrain-als export --to implicit|npy|csv --model <m.uals> --out <file or folder> [--json]
 
-Writes an .npz that implicit's AlternatingLeastSquares.load() reads (float32 factors, the
-hyper-parameters, α = α' + 1), and the ids in row order next to it: <out>.users.txt and
-<out>.items.txt (implicit stores none).
+  implicit: an .npz that implicit's AlternatingLeastSquares.load() reads (float32 factors, the
+            hyper-parameters, α = α' + 1), and the ids in row order next to it: <out>.users.txt
+            and <out>.items.txt (implicit stores none)
+  npy:      the folder <out> with user_factors.npy, item_factors.npy (float32, rows × k) and
+            users.txt, items.txt (the ids in row order)
+  csv:      the folder <out> with user_factors.csv and item_factors.csv: "id,f0,…,f(k−1)" per row
 
-  --to implicit        the target library
+  --to <format>        implicit, npy or csv
   --model <file>       a model written by this package
   --out <file>         the .npz to write
   --json               one JSON object; --help this text
@@ -96,12 +101,34 @@ export async function importCommand(argv: string[], io: Io): Promise<number> {
 export async function exportCommand(argv: string[], io: Io): Promise<number> {
   const v = parse(argv, { ...MODEL_FLAGS, to: { type: 'string' }, out: { type: 'string' } });
   if (v.help) return io.out(EXPORT_HELP), 0;
-  if (oneOf(v, 'to', ['implicit'] as const) === undefined) throw new UsageError('--to implicit is required');
+  const to = oneOf(v, 'to', ['implicit', 'npy', 'csv'] as const);
+  if (to === undefined) throw new UsageError('--to implicit|npy|csv is required');
   modelPath(v);
   const out = required(v, 'out');
   const model = await openModel(v);
-  const e = exportImplicit(model);
   const enc = new TextEncoder();
+  if (to !== 'implicit') {
+    await mkdir(out, { recursive: true });
+    const k = model.k;
+    const sides = [['user', model.userIds.ids, model.userFactors], ['item', model.itemIds.ids, model.itemFactors]] as const;
+    const files: string[] = [];
+    for (const [side, ids, F] of sides) {
+      if (to === 'npy') {
+        files.push(join(out, `${side}_factors.npy`), join(out, `${side}s.txt`));
+        await writeFileAtomic(files.at(-2)!, writeNpy({ descr: '<f4', shape: [ids.length, k], data: F.slice() }));
+        await writeFileAtomic(files.at(-1)!, enc.encode(ids.join('\n') + '\n'));
+      } else {
+        const lines = [`id,${Array.from({ length: k }, (_, f) => `f${f}`).join(',')}`];
+        ids.forEach((id, r) => lines.push(`${/[",\r\n]/.test(id) ? `"${id.replaceAll('"', '""')}"` : id},${Array.from(F.subarray(r * k, (r + 1) * k)).join(',')}`));
+        files.push(join(out, `${side}_factors.csv`));
+        await writeFileAtomic(files.at(-1)!, enc.encode(lines.join('\n') + '\n'));
+      }
+    }
+    if (v.json) io.json({ out, files });
+    else io.out(`wrote ${files.join(', ')}\n`);
+    return 0;
+  }
+  const e = exportImplicit(model);
   await writeFileAtomic(`${out}.users.txt`, enc.encode(e.userIds.join('\n') + '\n'));
   await writeFileAtomic(`${out}.items.txt`, enc.encode(e.itemIds.join('\n') + '\n'));
   await writeFileAtomic(out, e.npz);
