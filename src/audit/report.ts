@@ -3,9 +3,32 @@
 // URLs, so the file can be archived or mailed and opened anywhere. Plus CSV exports of the summary
 // and of the learning curves.
 //
-// Only the CLI imports this module (it pulls in vega); the library bundle (src/index.ts) must not.
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+// Only the CLI's `experiment` needs the charts: vega and vega-lite are optional peer dependencies,
+// loaded here on first use, so that neither the library nor any other command needs them.
+import type { TopLevelSpec } from 'vega-lite';
+
+type Charting = { vega: typeof import('vega'); compile: typeof import('vega-lite').compile };
+let charting: Promise<Charting> | undefined;
+
+/** Throws the clear error right away when the charting packages are missing (before long work). */
+export async function checkCharting(): Promise<void> {
+  await loadCharting();
+}
+
+/** vega and vega-lite, loaded once; a clear error when they are not installed. */
+function loadCharting(): Promise<Charting> {
+  charting ??= Promise.all([import('vega'), import('vega-lite')]).then(
+    ([vega, vl]) => ({ vega, compile: vl.compile }),
+    (err: unknown) => {
+      charting = undefined;
+      throw new Error(
+        `the audit report's charts need vega and vega-lite, which are not installed (${(err as Error).message.split('\n')[0]}); ` +
+        'install them next to untrain-als: npm install vega@6.4 vega-lite@6.4',
+      );
+    },
+  );
+  return charting;
+}
 import type { Cell } from './experiment.js';
 
 /** KS over runs: mean statistic D, Fisher's combined p-value, and each run's p-value. */
@@ -111,6 +134,7 @@ const BASE_CONFIG = {
 
 /** Compiles a Vega-Lite spec and renders it to an SVG string without a browser. */
 async function toSvg(spec: Record<string, unknown>): Promise<string> {
+  const { vega, compile } = await loadCharting();
   const full = { config: BASE_CONFIG, ...spec } as unknown as TopLevelSpec;
   const vgSpec = compile(full).spec;
   const view = new vega.View(vega.parse(vgSpec), { renderer: 'none' });

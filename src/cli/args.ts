@@ -13,19 +13,29 @@ export class UsageError extends Error {
 export type Flags = NonNullable<ParseArgsConfig['options']>;
 
 export function parse(argv: string[], options: Flags): Record<string, string | boolean | undefined> {
-  // `--reg -1` would read as two flags; join a negative number to its option so that the
-  // value is checked (and refused with a clear message) like any other.
+  // -h is --help in every command
+  if (options.help && !options.help.short && !Object.values(options).some((o) => o.short === 'h')) {
+    options = { ...options, help: { ...options.help, short: 'h' } };
+  }
+  // `--reg -1` or `-n -5` would read as two flags; join a negative number to its option so that
+  // the value is checked (and refused with a clear message) like any other.
+  const shortName = (c: string): string | undefined => Object.keys(options).find((k) => options[k].short === c);
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const name = a.startsWith('--') ? a.slice(2) : undefined;
+    const name = a.startsWith('--') ? a.slice(2) : /^-[a-zA-Z]$/.test(a) ? shortName(a[1]) : undefined;
     if (name && options[name]?.type === 'string' && /^-[\d.]/.test(argv[i + 1] ?? '')) {
-      args.push(`${a}=${argv[++i]}`);
+      args.push(a.startsWith('--') ? `${a}=${argv[++i]}` : `--${name}=${argv[++i]}`);
     } else args.push(a);
   }
   try {
     const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    // an empty value (--out '') is a mistake, not a request for the default
+    for (const [k, v] of Object.entries(values)) {
+      const vs = Array.isArray(v) ? v : [v];
+      if (vs.some((x) => x === '')) throw new UsageError(`--${k} "": expected a value`);
+    }
     return values as Record<string, string | boolean | undefined>;
   } catch (err) {
     if (err instanceof UsageError) throw err;

@@ -1,9 +1,9 @@
 // `untrain-als experiment`: the paper's evaluation and the scenarios past it, written as
 // results.json, CSV per figure and a self-contained report.html.
-import { mkdir } from 'node:fs/promises';
+import { access, constants, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AUDIT_TOL, runExperiment } from '../audit/experiment.js';
-import { curvesCsv, renderReport, summaryCsv } from '../audit/report.js';
+import { checkCharting, curvesCsv, renderReport, summaryCsv } from '../audit/report.js';
 import { SCENARIOS, type Scenario } from '../audit/scenarios.js';
 import { buildInteractions } from '../data/interactions.js';
 import { FORMATS } from '../data/parse.js';
@@ -46,6 +46,11 @@ const FLAGS = {
   threads: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
 } as const;
 
+/** A 95% interval, or "[n/a]" when one run leaves it undefined. */
+function interval(ci: [number, number]): string {
+  return Number.isFinite(ci[0]) ? `[${ci[0].toFixed(3)}, ${ci[1].toFixed(3)}]` : '[n/a: one run]';
+}
+
 function list(raw: string | undefined, what: string): string[] | undefined {
   if (raw === undefined) return undefined;
   const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
@@ -62,6 +67,8 @@ export async function experimentCommand(argv: string[], io: Io): Promise<number>
       if (!(x > 0 && x < 1)) throw new UsageError(`--fractions: ${JSON.stringify(f)} is not a fraction in (0, 1)`);
       return Math.round(x * 1e6) / 1e6;
     });
+  const repeated = fractions.find((f, t) => fractions.indexOf(f) !== t);
+  if (repeated !== undefined) throw new UsageError(`--fractions: ${repeated} is given twice (each fraction is one row of the report; use --runs for more runs)`);
   const asked = list(str(v, 'scenarios'), 'scenarios');
   const scenarios = (asked?.length === 1 && asked[0] === 'all' ? [...SCENARIOS] : asked ?? ['uniform']).map((s) => {
     if (!SCENARIOS.includes(s as Scenario)) throw new UsageError(`--scenarios: ${JSON.stringify(s)}; expected some of ${SCENARIOS.join(', ')}`);
@@ -72,6 +79,14 @@ export async function experimentCommand(argv: string[], io: Io): Promise<number>
   const tol = num(v, 'tol', { min: 0 }) ?? AUDIT_TOL;
   const outDir = str(v, 'out') ?? 'experiment';
   const model = modelFlags(v);
+  // everything that can fail fast does, before minutes of work: the charts' packages, the folder
+  await checkCharting();
+  try {
+    await mkdir(outDir, { recursive: true });
+    await access(outDir, constants.W_OK);
+  } catch (err) {
+    throw new UsageError(`--out ${JSON.stringify(outDir)}: cannot write there (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
   const file = str(v, 'data');
   const data = file
     ? buildInteractions(await readInteractionsFile(file, { format: oneOf(v, 'format', FORMATS) }))
@@ -79,10 +94,14 @@ export async function experimentCommand(argv: string[], io: Io): Promise<number>
   const json = Boolean(v.json);
   const bar = progressBar('experiment', runs * scenarios.length * fractions.length, !json);
   const results = await runExperiment(data, file ?? 'synthetic (seed 0)', {
-    model, fractions, scenarios, runs, maxPasses, tol, baseTol: num(v, 'base-tol', { min: 0 }), onCell: (d, _t, note) => bar.tick(d, note),
+    model, fractions, scenarios, runs, maxPasses, tol, baseTol: num(v, 'base-tol', { min: 0 }),
+    onCell: (d, total, note) => {
+      bar.tick(d, note);
+      // a log, not a terminal: one line per cell, so that minutes of work are not silent
+      if (!process.stderr.isTTY) io.err(`experiment: ${d}/${total} ${note}\n`);
+    },
   });
   bar.done();
-  await mkdir(outDir, { recursive: true });
   const enc = new TextEncoder();
   const write = (name: string, text: string): Promise<void> => writeFileAtomic(join(outDir, name), enc.encode(text));
   await write('results.json', JSON.stringify(results, null, 2) + '\n');
@@ -95,8 +114,8 @@ export async function experimentCommand(argv: string[], io: Io): Promise<number>
     io.out(`wrote ${outDir}/results.json, summary.csv, retrain-curves.csv, untrain-curves.csv, report.html (${results.meta.seconds.toFixed(1)} s)\n`);
     for (const r of results.summary) {
       io.out(`${r.scenario.padEnd(8)} f ${r.fraction.toFixed(2)}: untrain ${r.untrainPasses.toFixed(1)} passes vs retrain ${r.retrainPasses.toFixed(1)}; ` +
-        `AUC ${r.aucUntrain.toFixed(4)} vs ${r.aucRetrain.toFixed(4)}; V ${r.V.toFixed(3)} [${r.VCI[0].toFixed(3)}, ${r.VCI[1].toFixed(3)}], ` +
-        `block ${r.Vblock.toFixed(3)} [${r.VblockCI[0].toFixed(3)}, ${r.VblockCI[1].toFixed(3)}]; ` +
+        `AUC ${r.aucUntrain.toFixed(4)} vs ${r.aucRetrain.toFixed(4)}; V ${r.V.toFixed(3)} ${interval(r.VCI)}, ` +
+        `block ${r.Vblock.toFixed(3)} ${interval(r.VblockCI)}; ` +
         `KS p undeleted ${r.ks.undeleted.pValue.toExponential(1)}, exact ${r.ks.exact.pValue.toExponential(1)}, block ${r.ks.block.pValue.toExponential(1)}\n`);
     }
   }

@@ -43,13 +43,13 @@ export async function retrainCommand(argv: string[], io: Io): Promise<number> {
   const source = await openModel(v);
   const removal = await removalSet(v, source, false);
   let forgotten = 0;
-  let notFound = 0;
+  let notFound: Array<{ user: string; item: string; reason: string }> = [];
   if (removal) {
     // only the data change: the retrained model starts from scratch anyway
     const opts = { maxPasses: 0, noInstant: true };
     const r = 'pairs' in removal ? source.forget(removal.pairs, opts) : source.forgetRows(removal, opts);
     forgotten = r.forgotten;
-    notFound = r.notFound.length;
+    notFound = r.notFound;
   }
   const json = Boolean(v.json);
   const total = iterations ?? source.options.iterations;
@@ -65,7 +65,8 @@ export async function retrainCommand(argv: string[], io: Io): Promise<number> {
   if (out) await saveModelLocked(model, out, io);
   const result = {
     model: path, out: out ?? null, backend: model.backend, threads: model.threads, threadNote: model.threadNote, solver: model.options.solver, forgotten, notFound,
-    iterations: fit.iterations.length, bestIteration: model.testRows ? fit.bestIteration : null,
+    // the saved model is the kept iteration (the last: retrain keeps no best-AUC iteration)
+    iterations: fit.iterations.length, keptIteration: fit.keptIteration, bestIteration: model.testRows ? fit.bestIteration : null,
     bestAuc: model.testRows ? fit.bestAuc : null, tol: fit.tol, converged: fit.converged, reachedTolAt, certificate: fit.residual, seconds,
     curve: fit.iterations.map((r) => ({ iteration: r.iteration, auc: r.auc ?? null, loss: r.loss, certificate: r.certificate!, seconds: r.seconds })),
   };
@@ -74,7 +75,7 @@ export async function retrainCommand(argv: string[], io: Io): Promise<number> {
     const last = result.curve[result.curve.length - 1];
     io.out(
       `retrained ${result.iterations} iterations in ${seconds.toFixed(2)} s on the data minus ${forgotten} pairs\n` +
-      (result.bestAuc !== null ? `AUC       best ${result.bestAuc.toFixed(4)} at iteration ${result.bestIteration}\n` : '') +
+      (result.bestAuc !== null ? `AUC       best ${result.bestAuc.toFixed(4)} at iteration ${result.bestIteration}; the model kept (and saved) is iteration ${result.keptIteration}\n` : '') +
       `certificate ${last.certificate.toExponential(2)} at the end${reachedTolAt !== null ? `; ≤ tolerance ${fit.tol.toExponential(0)} at iteration ${reachedTolAt}` : fit.tol > 0 ? `; NOT CONVERGED (tolerance ${fit.tol.toExponential(0)})` : ''}\n` +
       (out ? `saved     ${out}\n` : ''),
     );

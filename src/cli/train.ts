@@ -62,7 +62,7 @@ export function modelFlags(v: Record<string, unknown>): Partial<AlsOptions> {
     alpha: num(v, 'alpha', { min: 0 }),
     confidence: oneOf(v, 'confidence', CONFIDENCES),
     epsilon: num(v, 'epsilon', { min: Number.MIN_VALUE }),
-    iterations: num(v, 'iterations', { int: true, min: 0 }),
+    iterations: num(v, 'iterations', { int: true, min: 1 }),
     tol: num(v, 'tol', { min: 0 }),
     solver: oneOf(v, 'solver', SOLVERS),
     cgSteps: num(v, 'cg-steps', { int: true, min: 1 }),

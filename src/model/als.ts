@@ -565,6 +565,7 @@ export class ALS {
 
   /** precision@K, MAP@K, nDCG@K as `implicit` defines them (see eval/ranking.ts). */
   rankingMetrics(K = 10, test: PairRows | undefined = this.s.test): RankingMetrics {
+    checkN(K, 'K');
     if (!test) throw new Error('no test set: fit with a hold-out or pass one');
     const sc = this.scorer();
     try {
@@ -941,8 +942,8 @@ export class ALS {
   }
 }
 
-function checkN(n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new OptionError('n', n, 'an integer ≥ 1');
+function checkN(n: number, name = 'n'): void {
+  if (!Number.isInteger(n) || n < 1) throw new OptionError(name, n, 'an integer ≥ 1');
 }
 
 /** NaN for the ids in `drop`, and for every id not in `keep` when it is given (unknown ids throw). */

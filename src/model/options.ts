@@ -70,6 +70,30 @@ export const DEFAULT_OPTIONS: Readonly<AlsOptions> = Object.freeze({
   threads: 0,
 });
 
+/** A value for a message: NaN and ±Infinity as themselves (JSON would say null). */
+function show(v: unknown): string {
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  return JSON.stringify(v) ?? String(v);
+}
+
+/** The closest of `names` to `name` by edit distance (a typo's likely meaning). */
+function closest(name: string, names: readonly string[]): string {
+  const d = (a: string, b: string): number => {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let prev = row[0];
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const t = row[j];
+        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+        prev = t;
+      }
+    }
+    return row[b.length];
+  };
+  return names.reduce((best, n) => (d(name, n) < d(name, best) ? n : best), names[0]);
+}
+
 /** A bad option value: names the option, the value and what was expected. */
 export class OptionError extends Error {
   constructor(
@@ -77,7 +101,7 @@ export class OptionError extends Error {
     readonly value: unknown,
     expected: string,
   ) {
-    super(`invalid ${option}: ${JSON.stringify(value)}; expected ${expected}`);
+    super(`invalid ${option}: ${show(value)}; expected ${expected}`);
     this.name = 'OptionError';
   }
 }
@@ -98,6 +122,10 @@ function real(name: string, v: unknown, min: number): number {
 
 /** Fills defaults and checks every value; throws OptionError on the first bad one. */
 export function resolveOptions(partial: Partial<AlsOptions> = {}): AlsOptions {
+  const known = Object.keys(DEFAULT_OPTIONS);
+  for (const key of Object.keys(partial)) {
+    if (!known.includes(key)) throw new OptionError(key, (partial as Record<string, unknown>)[key], `a known option: not "${key}" but perhaps "${closest(key, known)}"`);
+  }
   const o = { ...DEFAULT_OPTIONS, ...stripUndefined(partial) };
   int('factors', o.factors, 1);
   real('regularization', o.regularization, 0);
