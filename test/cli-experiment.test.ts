@@ -23,7 +23,10 @@ describe('untrain-als experiment', () => {
     const out = join(dir, 'exp');
     const r = await run(['experiment', '--runs', '2', '--fractions', '0.05,0.1', '--scenarios', 'uniform,user', '--factors', '8',
       '--reg', '20', '--alpha', '10', '--iterations', '200', '--max-passes', '5', '--tol', '1e-3', '--out', out, '--json']);
-    expect(r.stderr).toBe('');
+    // stderr is not a terminal here: one progress line per cell, nothing else
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(8);
+    lines.forEach((l, t) => expect(l).toMatch(new RegExp(`^experiment: ${t + 1}/8 (uniform|user) 0\\.(05|1) run [01]$`)));
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.summary).toHaveLength(4);
