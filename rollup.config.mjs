@@ -19,17 +19,21 @@ const workerWasm = {
 
 export default [
   { input: 'src/index.ts', output: { file: 'dist/index.js', format: 'es', sourcemap: true }, external, plugins },
-  { input: 'src/index.node.ts', output: { file: 'dist/index.node.js', format: 'es', sourcemap: true }, external, plugins },
+
   {
     input: 'src/index.worker.ts',
     output: { file: 'dist/index.worker.js', format: 'es', sourcemap: true },
     external,
     plugins: [workerWasm, ...plugins],
   },
-  { input: 'src/node/index.ts', output: { file: 'dist/node.js', format: 'es', sourcemap: true }, external, plugins },
+  // The Node entries are one module graph with shared chunks: `untrain-als` (index.node.js),
+  // `untrain-als/node` (node.js) and the CLI hold the same classes, so `instanceof` works across them.
   {
-    input: 'src/cli.ts',
-    output: { file: 'dist/cli.js', format: 'es', sourcemap: true, banner: '#!/usr/bin/env node' },
+    input: { 'index.node': 'src/index.node.ts', node: 'src/node/index.ts', cli: 'src/cli.ts' },
+    output: {
+      dir: 'dist', format: 'es', sourcemap: true, chunkFileNames: 'chunks/[name]-[hash].js',
+      banner: (chunk) => (chunk.isEntry && chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),
+    },
     external,
     plugins,
   },

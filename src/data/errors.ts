@@ -24,6 +24,9 @@ export interface DataErrorInfo {
 }
 
 export class DataError extends Error {
+  /** Stable code for programs: bad input data. */
+  readonly code = 'ERR_UNTRAIN_DATA';
+
   readonly file?: string;
   readonly line?: number;
   readonly text?: string;

@@ -2,6 +2,9 @@
 
 /** Training produced non-finite numbers or a singular system. */
 export class ModelFitError extends Error {
+  /** Stable code for programs: training produced non-finite numbers or a singular system. */
+  readonly code = 'ERR_UNTRAIN_FIT';
+
   constructor(message: string) {
     super(message);
     this.name = 'ModelFitError';
@@ -10,6 +13,9 @@ export class ModelFitError extends Error {
 
 /** A user or item id the model does not know. */
 export class UnknownIdError extends Error {
+  /** Stable code for programs: an id the model does not know. */
+  readonly code = 'ERR_UNTRAIN_UNKNOWN_ID';
+
   constructor(
     readonly kind: 'user' | 'item',
     readonly id: string,

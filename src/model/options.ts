@@ -96,6 +96,9 @@ function closest(name: string, names: readonly string[]): string {
 
 /** A bad option value: names the option, the value and what was expected. */
 export class OptionError extends Error {
+  /** Stable code for programs: a bad option value. */
+  readonly code = 'ERR_UNTRAIN_OPTION';
+
   constructor(
     readonly option: string,
     readonly value: unknown,

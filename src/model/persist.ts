@@ -32,6 +32,9 @@ export const FORMAT_VERSION = 1;
  * bad value or where it is, and what was expected.
  */
 export class ModelFileError extends Error {
+  /** Stable code for programs: a model file that cannot be trusted. */
+  readonly code = 'ERR_UNTRAIN_MODEL_FILE';
+
   constructor(message: string) {
     super(message);
     this.name = 'ModelFileError';

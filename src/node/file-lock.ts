@@ -31,6 +31,9 @@ export interface FileLockOptions {
 
 /** The lock stayed held by a live process for longer than the timeout. */
 export class FileLockTimeoutError extends Error {
+  /** Stable code for programs: the lock stayed held by a live process past the timeout. */
+  readonly code = 'ERR_UNTRAIN_LOCK_TIMEOUT';
+
   constructor(
     message: string,
     readonly lockFile: string,
