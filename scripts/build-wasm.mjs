@@ -20,7 +20,7 @@ for (const [target, file, name] of targets) {
     stdio: 'inherit',
   });
   const bytes = readFileSync(join(root, file));
-  out += `export const ${name} =\n  '${bytes.toString('base64')}';\n`;
+  out += `export const ${name}: string =\n  '${bytes.toString('base64')}';\n`;
   console.error(`wasm: ${file} ${bytes.length} bytes`);
 }
 writeFileSync(join(root, 'src/kernels/wasm-bytes.generated.ts'), out);
