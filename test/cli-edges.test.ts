@@ -94,3 +94,16 @@ describe('API edges', () => {
     m.dispose();
   });
 });
+
+describe('save errors name the user\'s path', () => {
+  it('a missing folder and a folder as the target are said of --out, not of a temp file', async () => {
+    const missing = await runCli(['train', '--factors', '2', '--iterations', '1', '--tol', '0', '--out', join(dir, 'nope', 'm.uals')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(new RegExp(`cannot write ${join(dir, 'nope', 'm.uals').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: no such folder \\(ENOENT\\)`));
+    expect(missing.stderr).not.toMatch(/\.tmp/);
+    const folder = await runCli(['train', '--factors', '2', '--iterations', '1', '--tol', '0', '--out', dir]);
+    expect(folder.code).toBe(1);
+    expect(folder.stderr).toMatch(/cannot write .*: is a folder \(EISDIR\)/);
+    expect(folder.stderr).not.toMatch(/\.tmp/);
+  });
+});

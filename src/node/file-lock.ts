@@ -13,6 +13,7 @@ import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { cleanupOnSignal, pidAlive } from './exit-cleanup.js';
+import { userPathError } from './path-errors.js';
 
 export interface FileLockOptions {
   /** Give up waiting for a live holder after this long (default 10 minutes). */
@@ -141,7 +142,8 @@ async function tryCreate(lockFile: string, raw: string): Promise<boolean> {
     fh = await open(lockFile, 'wx');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
+    // said of the file being locked, not of its .lock
+    throw userPathError(err, lockFile.replace(/\.lock$/, ''));
   }
   try {
     await fh.writeFile(raw);

@@ -10,6 +10,7 @@
 // Read-modify-write (load → change → save the same file) needs the file lock too: see
 // withFileLock (file-lock.ts), which `forget` in place uses.
 import { readdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { userPathError } from './path-errors.js';
 import { unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { ALS } from '../model/als.js';
@@ -171,7 +172,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
       await unlink(tmp).catch(() => {});
       writing.delete(tmp);
     }
-    throw err;
+    throw userPathError(err, path);
   } finally {
     unregister();
   }
