@@ -13,6 +13,7 @@
 // added until it is. Each step is halved while it lowers ℓ, which keeps separable data well behaved:
 // there the small default l2 = 1e-6 makes the maximiser finite. Iteration stops when the largest
 // |step| falls below tol (default 1e-10), or after maxIter (default 100) steps.
+import { cholesky, cholSolve } from '../model/dense-cholesky.js';
 
 export interface LogisticModel {
   /** Coefficients on the standardised features (length d). */
@@ -52,40 +53,6 @@ function softplus(z: number): number {
 function checkCount(name: string, v: number): void {
   if (!Number.isInteger(v) || v <= 0) {
     throw new Error(`fitLogistic: ${name} must be a positive integer (got ${v})`);
-  }
-}
-
-/**
- * In-place Cholesky factorisation of the symmetric k×k matrix A (row-major, lower triangle used)
- * into L (lower triangle of A). Returns false if a pivot is not positive.
- */
-function cholesky(A: Float64Array, k: number): boolean {
-  for (let j = 0; j < k; j++) {
-    let s = A[j * k + j];
-    for (let p = 0; p < j; p++) s -= A[j * k + p] * A[j * k + p];
-    if (!(s > 0) || !Number.isFinite(s)) return false;
-    const ljj = Math.sqrt(s);
-    A[j * k + j] = ljj;
-    for (let i = j + 1; i < k; i++) {
-      let t = A[i * k + j];
-      for (let p = 0; p < j; p++) t -= A[i * k + p] * A[j * k + p];
-      A[i * k + j] = t / ljj;
-    }
-  }
-  return true;
-}
-
-/** Solve L Lᵀ x = b with L from `cholesky`; b is overwritten with x. */
-function cholSolve(L: Float64Array, k: number, b: Float64Array): void {
-  for (let i = 0; i < k; i++) {
-    let s = b[i];
-    for (let p = 0; p < i; p++) s -= L[i * k + p] * b[p];
-    b[i] = s / L[i * k + i];
-  }
-  for (let i = k - 1; i >= 0; i--) {
-    let s = b[i];
-    for (let p = i + 1; p < k; p++) s -= L[p * k + i] * b[p];
-    b[i] = s / L[i * k + i];
   }
 }
 

@@ -18,6 +18,7 @@ import {
 import { TrainingPairs, type PairRows } from './training-pairs.js';
 import { ResidualCache } from './residual-cache.js';
 import { confidences } from './confidence.js';
+import { cholesky } from './dense-cholesky.js';
 import { heldOutRows, type HeldOutRows } from '../data/held-out.js';
 import { checkConfidence, checkDisjoint, checkIndices, checkIndptr, type Fail, type Rows } from './validate-model.js';
 import { loadKernels } from '../kernels/select.js';
@@ -731,7 +732,8 @@ export class ALS {
       for (let a = 0; a < k; a++) for (let b = 0; b <= a; b++) A[a * k + b] += w * Y[o + a] * Y[o + b];
     }
     for (let a = 0; a < k; a++) A[a * k + a] += this.options.regularization;
-    const L = choleskyLower(A, k);
+    const L = A; // factorised in place: its lower triangle becomes L
+    if (!cholesky(L, k)) throw new ModelFitError('the user\'s normal matrix is not positive definite');
     const forward = (o: number): Float64Array => {
       const z = new Float64Array(k);
       for (let a = 0; a < k; a++) {
@@ -961,24 +963,6 @@ function markIds(
     for (let j = 0; j < scores.length; j++) if (!allowed[j]) scores[j] = NaN;
   }
   if (drop) for (const id of drop) scores[index(id)] = NaN;
-}
-
-/** Lower Cholesky factor of a symmetric positive-definite k × k matrix (lower triangle read). */
-function choleskyLower(A: Float64Array, k: number): Float64Array {
-  const L = new Float64Array(k * k);
-  for (let j = 0; j < k; j++) {
-    let d = A[j * k + j];
-    for (let t = 0; t < j; t++) d -= L[j * k + t] * L[j * k + t];
-    if (!(d > 0)) throw new ModelFitError('the user\'s normal matrix is not positive definite');
-    const ljj = Math.sqrt(d);
-    L[j * k + j] = ljj;
-    for (let i = j + 1; i < k; i++) {
-      let v = A[i * k + j];
-      for (let t = 0; t < j; t++) v -= L[i * k + t] * L[j * k + t];
-      L[i * k + j] = v / ljj;
-    }
-  }
-  return L;
 }
 
 /**

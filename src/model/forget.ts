@@ -91,7 +91,7 @@ export interface Evidence {
   samplePairs: number;
 }
 
-export interface ForgetResult {
+export interface ForgetResult extends SettleResult {
   requested: number;
   /** Distinct pairs removed (training and held-out). */
   forgotten: number;
@@ -105,38 +105,15 @@ export interface ForgetResult {
   removedItems: string[];
   mode: ForgetMode;
   schedule: ForgetSchedule;
-  /** Untrain passes. */
-  passes: number;
-  /** Rows (users + items) solved in all, instant step included. */
-  rowsSolved: number;
   seconds: number;
-  instantSeconds: number;
   tolerance: number;
-  /** certificateAfter ≤ tolerance. */
-  converged: boolean;
   /** The certificate the model had before the request (NaN when it was not recorded). */
   baseCertificate: number;
   /** The base model was at the tolerance already (else forgetting also finished its training). */
   baseStationary: boolean;
-  /** One line a person should read ('' when there is nothing to say). */
-  note: string;
-  /** Certificate of the retrain objective right after the data change, before any solve (NaN unless `trace` or `noInstant`). */
-  certificateBefore: number;
-  /** ‖∇L_remain‖ at the same moment (NaN unless `trace` or `noInstant`). */
-  gradNormBefore: number;
-  /** After the instant step (before any pass). */
-  certificateInstant: number;
-  certificateAfter: number;
-  /** The retrain objective's loss at the end (NaN when no pass ran and neither `trace` nor `lossTol` asked for it). */
-  lossRemain: number;
-  /** The certificate after the instant step came from the residual cache (no full evaluation). */
-  incrementalCertificate: boolean;
   /** Validation AUC at the end, when asked for (`auc`) and the model has a test set. */
   auc: number | null;
   evidence: Evidence;
-  /** With the inverse cache: rows whose rank-one update would have been singular, solved directly. */
-  directRows?: number;
-  curve: Array<{ pass: number; loss: number; certificate: number; gradNorm: number; seconds: number }>;
 }
 
 /** A user–item pair by external ids. */
@@ -434,19 +411,29 @@ function fmt(x: number): string {
   return Number.isFinite(x) ? x.toExponential(2) : String(x);
 }
 
-/** What `settle` fills in of a result. */
+/** What `settle` fills in of a result (forgetting's and learning's alike). */
 export interface SettleResult {
+  /** Warm passes after the instant step. */
   passes: number;
+  /** Rows (users + items) solved in all, instant step included. */
   rowsSolved: number;
   instantSeconds: number;
+  /** Certificate right after the data change, before any solve (NaN unless `trace` or `noInstant`). */
   certificateBefore: number;
+  /** ‖∇L‖ at the same moment (NaN unless `trace` or `noInstant`). */
   gradNormBefore: number;
+  /** After the instant step (before any pass). */
   certificateInstant: number;
   certificateAfter: number;
+  /** The objective's loss at the end (NaN when no pass ran and neither `trace` nor `lossTol` asked for it). */
   lossRemain: number;
+  /** The certificate after the instant step came from the residual cache (no full evaluation). */
   incrementalCertificate: boolean;
+  /** certificateAfter ≤ tolerance. */
   converged: boolean;
+  /** One line a person should read ('' when there is nothing to say). */
   note: string;
+  /** With the inverse cache: rows whose rank-one update would have been singular, solved directly. */
   directRows?: number;
   curve: Array<{ pass: number; loss: number; certificate: number; gradNorm: number; seconds: number }>;
 }
