@@ -109,6 +109,26 @@ describe('one-thread fallback', () => {
     m.dispose();
   });
 
+  it('threads 0 (every core) that end up as one say why too', async () => {
+    setThreadHost(undefined);
+    const m = await ALS.create({ factors: 8, iterations: 2, tol: 0 }); // threads: 0 by default
+    expect(m.threads).toBe(1);
+    expect(m.threadNote).toMatch(/^one thread: no way to start worker threads/);
+    const fit = await m.fit(data);
+    expect(fit.threadNote).toBe(m.threadNote);
+    m.dispose();
+    vi.stubGlobal('SharedArrayBuffer', undefined);
+    const s = await ALS.create({ factors: 8 });
+    expect(s.threadNote).toMatch(/^one thread: this engine cannot share WebAssembly memory/);
+    s.dispose();
+    vi.unstubAllGlobals();
+    setThreadHost(nodeThreadHost);
+    const all = await ALS.create({ factors: 8 }); // and with threads to be had, no note
+    expect(all.threads).toBeGreaterThan(1);
+    expect(all.threadNote).toBe('');
+    all.dispose();
+  });
+
   it('the js backend says it runs on one thread', async () => {
     const m = await ALS.create({ factors: 8, threads: 3, backend: 'js' });
     expect(m.threads).toBe(1);

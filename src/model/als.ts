@@ -23,6 +23,7 @@ import { heldOutRows, type HeldOutRows } from '../data/held-out.js';
 import { checkConfidence, checkDisjoint, checkIndices, checkIndptr, type Fail, type Rows } from './validate-model.js';
 import { loadKernels } from '../kernels/select.js';
 import { threadHost } from '../kernels/threads.js';
+import { threadsUnavailable } from '../kernels/wasm.js';
 import { resolveOptions, OptionError, type AlsOptions } from './options.js';
 import { ModelFitError, UnknownIdError } from './errors.js';
 
@@ -184,8 +185,17 @@ export class ALS {
   /** Validates the options and loads the kernel backend. */
   static async create(options: Partial<AlsOptions> = {}): Promise<ALS> {
     const o = resolveOptions(options);
-    return new ALS(await loadKernels(o.backend, { threads: o.threads || defaultThreads() }), o);
+    const model = new ALS(await loadKernels(o.backend, { threads: o.threads || defaultThreads() }), o);
+    // threads 0 ("every core") that end up as one: say why too, not only when a number was asked
+    if (o.threads === 0 && model.kernels.threads === 1 && !model.kernels.threadNote) {
+      const why = model.kernels.name === 'js' ? 'the JS backend runs on one thread' : threadsUnavailable() || 'this platform reports one core';
+      model.defaultThreadNote = `one thread: ${why}`;
+    }
+    return model;
   }
+
+  /** Why `threads: 0` (every core) runs on one thread, when it does. */
+  private defaultThreadNote = '';
 
   /** Threads the kernels run on (see `threadNote` when fewer than asked for). */
   get threads(): number {
@@ -194,7 +204,7 @@ export class ALS {
 
   /** Why fewer threads run than the `threads` option asked for ('' when all do). */
   get threadNote(): string {
-    return this.kernels.threadNote;
+    return this.kernels.threadNote || this.defaultThreadNote;
   }
 
   /** The backend actually running: 'wasm' or 'js'. */
@@ -524,7 +534,7 @@ export class ALS {
       tol,
       converged: tol > 0 && this.fitResidual <= tol,
       threads: this.kernels.threads,
-      threadNote: this.kernels.threadNote,
+      threadNote: this.threadNote,
     };
   }
 
