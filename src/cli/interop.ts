@@ -2,6 +2,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeNpy } from '../data/npz.js';
+import { csvField } from './csv.js';
 import { readInteractionsFile } from '../node/files.js';
 import { writeFileAtomic } from '../node/model-file.js';
 import { exportImplicit, importImplicit } from '../model/implicit-format.js';
@@ -119,7 +120,7 @@ export async function exportCommand(argv: string[], io: Io): Promise<number> {
         await writeFileAtomic(files.at(-1)!, enc.encode(ids.join('\n') + '\n'));
       } else {
         const lines = [`id,${Array.from({ length: k }, (_, f) => `f${f}`).join(',')}`];
-        ids.forEach((id, r) => lines.push(`${/[",\r\n]/.test(id) ? `"${id.replaceAll('"', '""')}"` : id},${Array.from(F.subarray(r * k, (r + 1) * k)).join(',')}`));
+        ids.forEach((id, r) => lines.push(`${csvField(id)},${Array.from(F.subarray(r * k, (r + 1) * k)).join(',')}`));
         files.push(join(out, `${side}_factors.csv`));
         await writeFileAtomic(files.at(-1)!, enc.encode(lines.join('\n') + '\n'));
       }

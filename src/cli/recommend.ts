@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../node/model-file.js';
 import { num, parse, str, UsageError } from './args.js';
 import { MODEL_FLAGS, modelPath, openModel } from './model-flag.js';
 import { progressBar } from './progress.js';
+import { csvField } from './csv.js';
 import type { ALS, RecommendOptions } from '../model/als.js';
 import type { Io } from './io.js';
 
@@ -69,11 +70,6 @@ export async function recommendCommand(argv: string[], io: Io): Promise<number> 
     items.forEach((e, t) => io.out(`${String(t + 1).padStart(3)}. ${e.item.padEnd(12)} ${e.score.toFixed(4)}\n`));
   }
   return 0;
-}
-
-/** CSV needs quotes around an id with a comma, a quote or a line break (RFC 4180). */
-function csvField(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
 async function userList(model: ALS, spec: string): Promise<string[]> {

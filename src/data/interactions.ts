@@ -434,3 +434,32 @@ export function toRawArrays(inter: Interactions): {
   }
   return { users: u, items: it, values, timestamps };
 }
+
+/** Position of column `i` in row `r` of a CSR with sorted rows, or −1. */
+export function findInRow(indptr: Int32Array, indices: Int32Array, r: number, i: number): number {
+  let lo = indptr[r];
+  let hi = indptr[r + 1] - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = indices[mid];
+    if (v === i) return mid;
+    if (v < i) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/**
+ * The CSR pattern of pairs given as keys row·cols + col, ascending (a sorted set of pairs):
+ * indptr (rows + 1) and the column of each key, in key order.
+ */
+export function csrFromKeys(keys: ArrayLike<number>, rows: number, cols: number): { indptr: Int32Array; indices: Int32Array } {
+  const indptr = new Int32Array(rows + 1);
+  const indices = Int32Array.from(keys, (key) => {
+    const r = Math.floor(key / cols);
+    indptr[r + 1]++;
+    return key - r * cols;
+  });
+  for (let r = 0; r < rows; r++) indptr[r + 1] += indptr[r];
+  return { indptr, indices };
+}

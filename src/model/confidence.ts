@@ -24,7 +24,6 @@ export function confidences(
     });
   }
   const out = new Float32Array(nnz);
-  const { alpha, epsilon } = o;
   let u = 0;
   for (let p = 0; p < nnz; p++) {
     const x = v[p];
@@ -34,7 +33,12 @@ export function confidences(
         expected: `a finite value ≥ 0 under confidence '${o.confidence}' (drop other pairs with --threshold)`,
       });
     }
-    out[p] = o.confidence === 'linear' ? 1 + alpha * x : 1 + alpha * Math.log1p(x / epsilon);
+    out[p] = confidenceOf(x, o);
   }
   return out;
+}
+
+/** The confidence of one stored pair with value v (finite, ≥ 0) under the options' rule. */
+export function confidenceOf(v: number, o: Pick<AlsOptions, 'confidence' | 'alpha' | 'epsilon'>): number {
+  return o.confidence === 'binary' ? 1 + o.alpha : o.confidence === 'linear' ? 1 + o.alpha * v : 1 + o.alpha * Math.log1p(v / o.epsilon);
 }

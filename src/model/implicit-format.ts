@@ -9,7 +9,7 @@
 // usual implicit matrix — has the same c = 1 + α' = α under either convention. The export writes
 // α = α' + 1.
 import { DataError } from '../data/errors.js';
-import { IdMap } from '../data/interactions.js';
+import { csrFromKeys, IdMap } from '../data/interactions.js';
 import { readNpy, readZip, writeNpy, writeZip, type NpyArray } from '../data/npz.js';
 import { ALS } from './als.js';
 import type { AlsOptions } from './options.js';
@@ -77,16 +77,8 @@ export async function importImplicit(o: ImplicitImport): Promise<ImplicitImportR
     keys.set(key, (keys.get(key) ?? 0) + (values ? Number(values[t]) : 1));
   }
   const sorted = Array.from(keys.keys()).sort((a, b) => a - b);
-  const indptr = new Int32Array(nu + 1);
-  const indices = new Int32Array(sorted.length);
-  const confidence = new Float32Array(sorted.length);
-  sorted.forEach((key, p) => {
-    const u = Math.floor(key / ni);
-    indptr[u + 1]++;
-    indices[p] = key - u * ni;
-    confidence[p] = alpha * keys.get(key)!;
-  });
-  for (let u = 0; u < nu; u++) indptr[u + 1] += indptr[u];
+  const { indptr, indices } = csrFromKeys(sorted, nu, ni);
+  const confidence = Float32Array.from(sorted, (key) => alpha * keys.get(key)!);
   const model = await ALS.create({
     factors: k, regularization, alpha: alpha - 1, solver: useCg ? 'cg' : 'cholesky',
     cgSteps: arrays.has('cg_steps') ? scalar(arrays, 'cg_steps', source) : 3,

@@ -6,6 +6,7 @@ import { IdMap } from '../data/interactions.js';
 import { DataError } from '../data/errors.js';
 import { instantStep, settle, stopRule, type ForgetModel, type ForgetOptions, type SettleResult } from './forget.js';
 import { findInRow, type PairRows } from './training-pairs.js';
+import { confidenceOf } from './confidence.js';
 
 /** A pair to learn: user, item (external ids) and optionally its value (default 1). */
 export type LearnPair = readonly [user: string | number, item: string | number, value?: number];
@@ -89,8 +90,7 @@ export function learn(model: LearnModel, pairs: readonly LearnPair[], opts: Forg
   const keys = Array.from(added.keys()).sort((a, b) => a - b);
   const addU = Int32Array.from(keys, (key) => Math.floor(key / width));
   const addI = Int32Array.from(keys, (key, t) => key - addU[t] * width);
-  const cOf = (v: number): number => (o.confidence === 'binary' ? 1 + o.alpha : o.confidence === 'linear' ? 1 + o.alpha * v : 1 + o.alpha * Math.log1p(v / o.epsilon));
-  const addC = Float32Array.from(keys, (key) => cOf(added.get(key)!));
+  const addC = Float32Array.from(keys, (key) => confidenceOf(added.get(key)!, o));
   // evidence before: the learned pairs' scores (a new row scores 0)
   const k = model.k;
   const scoreNow = (): number => {

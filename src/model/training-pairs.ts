@@ -13,19 +13,8 @@ export interface PairRows {
   nnz?: number;
 }
 
-/** Position of column `i` in row `r` of a CSR with sorted rows, or −1. */
-export function findInRow(indptr: Int32Array, indices: Int32Array, r: number, i: number): number {
-  let lo = indptr[r];
-  let hi = indptr[r + 1] - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = indices[mid];
-    if (v === i) return mid;
-    if (v < i) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
-}
+export { findInRow } from '../data/interactions.js';
+import { findInRow } from '../data/interactions.js';
 
 /**
  * (row, column) of the stored entries at `positions` (ascending) of a CSR, or of all its entries:
