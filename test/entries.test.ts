@@ -2,7 +2,9 @@
 // across `untrain-als` and `untrain-als/node`, and every error carries a stable `code`.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 describe('one module graph for the Node entries', () => {
@@ -40,4 +42,26 @@ describe('one module graph for the Node entries', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('Node ES modules without a file', () => {
+  // Worker threads used to be eval code, which takes the parent's --input-type: under
+  // `--input-type=module` their `require` crashed ("require is not defined in ES module scope").
+  const script = `
+import { ALS, synthetic, prepareDataset } from ${JSON.stringify(pathToFileURL(resolve('dist/index.node.js')).href)};
+const m = await ALS.create({ factors: 8, iterations: 2, tol: 0, threads: 2 });
+await m.fit(prepareDataset(synthetic({ users: 300, items: 200, interactions: 6000, seed: 1 }), { holdout: 0 }));
+console.log(JSON.stringify({ threads: m.threads, note: m.threadNote, backend: m.backend }));
+`;
+  for (const [how, args, input] of [
+    ['ESM on stdin (--input-type=module)', ['--input-type=module'], script],
+    ['--input-type=module -e', ['--input-type=module', '-e', script], ''],
+  ] as const) {
+    it(`${how}: the model runs on 2 worker threads`, () => {
+      const r = spawnSync(process.execPath, [...args], { input, encoding: 'utf8', timeout: 60_000 });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual({ threads: 2, note: '', backend: 'wasm' });
+    });
+  }
 });
