@@ -1,19 +1,16 @@
-// Headless Chromium for the browser tests: CHROMIUM_PATH, else /usr/bin/chromium (the Debian package
-// `chromium`, which .ci/run installs). playwright-core drives it and never downloads a browser of its
-// own. Without Chromium the tests that need it fail (they are never skipped).
-import { existsSync } from 'node:fs';
+// Headless Chromium for the browser tests: the binary scripts/chromium.mjs finds (CHROMIUM_PATH,
+// else chromium on PATH, else /usr/bin/chromium; `npm test` installs Debian's chromium first when
+// there is none). playwright-core drives it and never downloads a browser of its own. Without
+// Chromium the tests that need it fail (they are never skipped).
 import { chromium, type Browser } from 'playwright-core';
-
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-const INSTALL_HINT = 'Install the Debian package chromium (apt-get install chromium; .ci/run does this), '
-  + 'or point CHROMIUM_PATH at a Chromium binary.';
+import { findChromium, INSTALL_HINT } from '../scripts/chromium.mjs';
 
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}. ${INSTALL_HINT}`);
+  const path = findChromium();
+  if (!path) throw new Error(`No Chromium found (CHROMIUM_PATH, chromium on PATH, /usr/bin/chromium). ${INSTALL_HINT}`);
   try {
     return await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: path,
       headless: true,
       timeout: 60_000,
       args: [
@@ -22,6 +19,6 @@ export async function launchChromium(): Promise<Browser> {
       ],
     });
   } catch (e) {
-    throw new Error(`Could not launch Chromium at ${CHROMIUM}: ${(e as Error).message}\n${INSTALL_HINT}`);
+    throw new Error(`Could not launch Chromium at ${path}: ${(e as Error).message}\n${INSTALL_HINT}`);
   }
 }

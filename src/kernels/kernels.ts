@@ -100,6 +100,8 @@ export interface Kernels {
   readonly threads: number;
   /** Why fewer threads than asked for run ('' when all did). */
   readonly threadNote: string;
+  /** Why this backend runs rather than the one asked for ('' or absent when it is the one asked for). */
+  readonly backendNote?: string;
   /** Frees every buffer this object handed out (the object must not be used afterwards). */
   close(): void;
   /** A zero-filled float32 buffer. */

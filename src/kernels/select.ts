@@ -1,5 +1,5 @@
-// Picks a kernel backend: 'auto' uses the WASM SIMD kernels when this engine validates them,
-// otherwise the pure-JS twin.
+// Picks a kernel backend: 'auto' uses the WASM SIMD kernels when this engine validates them and
+// lets this page compile them, otherwise the pure-JS twin, and says why in `backendNote`.
 import { createJsKernels } from './js.js';
 import type { Kernels } from './kernels.js';
 import { createWasmKernels, wasmSimdSupported } from './wasm.js';
@@ -12,17 +12,56 @@ export interface KernelOptions {
   threads?: number;
 }
 
+/** Cloudflare workerd, which compiles WebAssembly only from a .wasm file the worker imports. */
+function inWorkerd(): boolean {
+  return (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent === 'Cloudflare-Workers';
+}
+
+/**
+ * The embedder's refusal to compile valid bytes (the module validated: a CompileError or EvalError
+ * from compile is a policy, not a broken module): a page's Content-Security-Policy without
+ * 'wasm-unsafe-eval', or workerd. Returns its message, or undefined for any other error.
+ */
+function refusal(e: unknown): string | undefined {
+  const name = (e as Error)?.name;
+  return name === 'CompileError' || name === 'EvalError' ? (e as Error).message : undefined;
+}
+
+export const WORKERD_ENTRY_HINT = 'Cloudflare workerd compiles WebAssembly only from a .wasm file the worker imports: '
+  + 'import the package as "untrain-als/worker" (wrangler picks it by the "workerd" export condition; '
+  + 'a bundler that does not know that condition resolved the browser entry, dist/index.js), or pass backend: "js"';
+
 export async function loadKernels(backend: BackendName = 'auto', opts: KernelOptions = {}): Promise<Kernels> {
   if (backend === 'js') {
     const k = createJsKernels();
     return (opts.threads ?? 1) > 1 ? { ...k, threadNote: 'the js backend runs on one thread' } : k;
   }
-  if (backend === 'wasm' || backend === 'auto') {
-    if (wasmSimdSupported()) return createWasmKernels({ threads: opts.threads });
+  if (backend !== 'wasm' && backend !== 'auto') {
+    throw new Error(`unknown backend "${String(backend)}"; expected one of ${BACKENDS.join(', ')}`);
+  }
+  if (!wasmSimdSupported()) {
     if (backend === 'wasm') {
       throw new Error('backend "wasm" asked for, but this engine does not support WebAssembly SIMD; use "auto" or "js"');
     }
-    return createJsKernels();
+    return { ...createJsKernels(), backendNote: 'the JS kernels run: this engine does not support WebAssembly SIMD' };
   }
-  throw new Error(`unknown backend "${String(backend)}"; expected one of ${BACKENDS.join(', ')}`);
+  try {
+    return await createWasmKernels({ threads: opts.threads });
+  } catch (e) {
+    const why = refusal(e);
+    if (why === undefined) throw e;
+    // workerd has a better way (its entry) than a silent 3× slower twin: say which, under auto too
+    if (inWorkerd()) throw new Error(`${why}. ${WORKERD_ENTRY_HINT}`);
+    if (backend === 'wasm') {
+      throw new Error(`backend "wasm" asked for, but this page refuses to compile WebAssembly (${why}); `
+        + 'allow it with \'wasm-unsafe-eval\' in the Content-Security-Policy\'s script-src, or use backend "auto" or "js"');
+    }
+    const k = createJsKernels();
+    return {
+      ...k,
+      backendNote: `the JS kernels run: this page refuses to compile WebAssembly (${why}); `
+        + 'add \'wasm-unsafe-eval\' to the Content-Security-Policy\'s script-src for the SIMD kernels',
+      threadNote: (opts.threads ?? 1) > 1 ? 'the js backend runs on one thread' : k.threadNote,
+    };
+  }
 }

@@ -162,10 +162,21 @@ function browserHost(): ThreadHost | undefined {
     name: 'web workers',
     cores: () => Math.max(1, Number(g.navigator?.hardwareConcurrency) || 1),
     spawn(source, init) {
-      const url = g.URL.createObjectURL(new g.Blob([`${source}\nself.onmessage = (e) => __untrainAlsWorker(e.data);\n`], { type: 'text/javascript' }));
-      const w = new g.Worker(url);
-      w.postMessage(init);
-      return w;
+      // A page's CSP may refuse blob: workers, by a throw here or by an error event later: either
+      // becomes `error`, which Dispatcher.grow reports at once instead of waiting out its timeout.
+      const handle = { error: undefined as unknown, terminate: (): void => undefined };
+      try {
+        const url = g.URL.createObjectURL(new g.Blob([`${source}\nself.onmessage = (e) => __untrainAlsWorker(e.data);\n`], { type: 'text/javascript' }));
+        const w = new g.Worker(url);
+        w.onerror = (e: { message?: string }) => {
+          handle.error = new Error(e?.message || 'the worker could not start (a Content-Security-Policy worker-src that refuses blob: URLs?)');
+        };
+        w.postMessage(init);
+        handle.terminate = () => w.terminate();
+      } catch (e) {
+        handle.error = e;
+      }
+      return handle;
     },
     canBlock: inWorker,
   };

@@ -151,9 +151,15 @@ export interface WasmKernelOptions {
 }
 
 let sharedModuleValid: boolean | undefined;
+/**
+ * Why worker threads failed to start here, once they have (e.g. a page whose CSP blocks blob:
+ * workers): later models run on one thread at once instead of trying again.
+ */
+let workersRefused = '';
 
 /** Why `threads` > 1 cannot run here, or '' when it can. */
 export function threadsUnavailable(): string {
+  if (workersRefused) return workersRefused;
   if (!sharedMemorySupported()) return 'this engine cannot share WebAssembly memory between threads (no SharedArrayBuffer; a browser page needs cross-origin isolation)';
   if (!threadHost()) return 'no way to start worker threads here (Node: import untrain-als in Node or untrain-als/node; browsers: Web Workers on a cross-origin-isolated page)';
   sharedModuleValid ??= WebAssembly.validate(sharedWasmBytes() as BufferSource);
@@ -171,15 +177,27 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<K
   let arena: Arena;
   if (asked > 1 && !(note = threadsUnavailable())) {
     arena = await theSharedArena();
-    await arena.dispatcher.grow(asked);
+    try {
+      await arena.dispatcher.grow(asked);
+    } catch (e) {
+      // workers refused or broken: run on this thread (a private memory), and say why
+      note = workersRefused = `worker threads could not start (${(e as Error).message})`;
+      shutdownThreads();
+      arena = await privateArena();
+    }
   } else {
-    privateModule ??= WebAssembly.compile(wasmBytes() as BufferSource);
-    const mod = await privateModule;
-    const memory = new WebAssembly.Memory({ initial: 16 });
-    arena = arenaOver(memory, await WebAssembly.instantiate(mod, { env: { memory } }));
+    arena = await privateArena();
   }
   const threads = Math.min(asked, arena.dispatcher.size);
   return wasmKernels(arena, threads, asked > threads ? `${threads} thread${threads > 1 ? 's' : ''} instead of ${asked}: ${note || 'fewer workers started'}` : '');
+}
+
+/** A private (unshared) memory with its own instance, for one thread. */
+async function privateArena(): Promise<Arena> {
+  privateModule ??= WebAssembly.compile(wasmBytes() as BufferSource);
+  const mod = await privateModule;
+  const memory = new WebAssembly.Memory({ initial: 16 });
+  return arenaOver(memory, await WebAssembly.instantiate(mod, { env: { memory } }));
 }
 
 /** Below this much work (stored pairs + rows·k) a call runs on the calling thread alone. */

@@ -212,6 +212,11 @@ export class ALS {
     return this.kernels.name;
   }
 
+  /** Why `backend: 'auto'` runs the JS kernels, when it does ('' otherwise). */
+  get backendNote(): string {
+    return this.kernels.backendNote ?? '';
+  }
+
   get fitted(): boolean {
     return this.state !== undefined;
   }
