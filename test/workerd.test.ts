@@ -100,4 +100,40 @@ describe('Cloudflare workerd (miniflare)', () => {
     const src = (await import('node:fs')).readFileSync(resolve('dist/index.worker.js'), 'utf8');
     expect(src).toMatch(/from ['"]\.\/untrain_als\.wasm['"]/);
   });
+
+  it('given the browser entry (dist/index.js) instead, the error names untrain-als/worker', async () => {
+    // what a bundler that ignores the "workerd" condition produces: the kernels compiled from bytes
+    const wrong = mkdtempSync(join(tmpdir(), 'untrain-als-workerd-wrong-'));
+    copyFileSync(resolve('dist/index.js'), join(wrong, 'index.js'));
+    writeFileSync(join(wrong, 'worker.mjs'), `import { ALS } from './index.js';
+export default {
+  async fetch() {
+    try {
+      const m = await ALS.create({ factors: 4 });
+      return Response.json({ backend: m.backend });
+    } catch (e) {
+      return new Response(String(e && e.message || e), { status: 500 });
+    }
+  },
+};
+`);
+    const bad = new Miniflare({
+      modulesRoot: wrong,
+      modules: [
+        { type: 'ESModule', path: join(wrong, 'worker.mjs') },
+        { type: 'ESModule', path: join(wrong, 'index.js') },
+      ],
+      compatibilityDate: '2025-01-01',
+    });
+    try {
+      const res = await bad.dispatchFetch('http://localhost/');
+      const text = await res.text();
+      expect(res.status, text).toBe(500);
+      expect(text).toMatch(/disallowed by embedder/);
+      expect(text).toMatch(/import the package as "untrain-als\/worker"/);
+    } finally {
+      await bad.dispose();
+      rmSync(wrong, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
