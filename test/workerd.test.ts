@@ -99,6 +99,9 @@ describe('Cloudflare workerd (miniflare)', () => {
     // and that entry never compiles the kernels from bytes: it imports the .wasm file
     const src = (await import('node:fs')).readFileSync(resolve('dist/index.worker.js'), 'utf8');
     expect(src).toMatch(/from ['"]\.\/untrain_als\.wasm['"]/);
+    // …and carries no inlined copy of them ("AGFzbQ" is base64 of the wasm magic "\0asm")
+    expect(src).not.toMatch(/AGFzbQ/);
+    expect(src.length).toBeLessThan(250_000);
   });
 
   it('given the browser entry (dist/index.js) instead, the error names untrain-als/worker', async () => {

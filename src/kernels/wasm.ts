@@ -36,6 +36,7 @@ let bytesCache: Uint8Array | undefined;
 let sharedBytesCache: Uint8Array | undefined;
 
 function base64Bytes(b64: string): Uint8Array {
+  if (!b64) throw new Error('this bundle (the workerd entry) carries no inlined kernels: it imports them as a .wasm file');
   const bin = atob(b64);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
@@ -160,6 +161,7 @@ let workersRefused = '';
 /** Why `threads` > 1 cannot run here, or '' when it can. */
 export function threadsUnavailable(): string {
   if (workersRefused) return workersRefused;
+  if (!WASM_SHARED_BASE64) return 'this bundle (the workerd entry) has no thread-enabled kernels';
   if (!sharedMemorySupported()) return 'this engine cannot share WebAssembly memory between threads (no SharedArrayBuffer; a browser page needs cross-origin isolation)';
   if (!threadHost()) return 'no way to start worker threads here (Node: import untrain-als in Node or untrain-als/node; browsers: Web Workers on a cross-origin-isolated page)';
   sharedModuleValid ??= WebAssembly.validate(sharedWasmBytes() as BufferSource);
