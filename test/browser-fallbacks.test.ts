@@ -37,6 +37,8 @@ const PAGES: Record<string, Record<string, string>> = {
   'no-wasm': { ...ISOLATION, 'Content-Security-Policy': "script-src 'self'" },
   // WebAssembly allowed, workers only from this origin: blob: workers are refused
   'no-blob-workers': { ...ISOLATION, 'Content-Security-Policy': "script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'" },
+  // what the README tells a site to send: isolation, WebAssembly and blob: workers allowed
+  recommended: { ...ISOLATION, 'Content-Security-Policy': "script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:" },
   plain: {},
 };
 
@@ -118,6 +120,14 @@ describe('pages that refuse part of what the library uses', () => {
     // before: a 20 s wait for workers that never came, then a throw
     expect(r.createMs).toBeLessThan(5000);
     expect(r.auc).toBeGreaterThan(0.6);
+  });
+
+  it("the README's headers and CSP: SIMD kernels on 2 threads, and nothing refused", async () => {
+    const { r, errors, refusals } = await runPage('/recommended/page.html?threads=2');
+    expect(errors).toEqual([]);
+    expect(refusals).toEqual([]);
+    expect(r.error).toBeUndefined();
+    expect([r.backend, r.backendNote, r.threads, r.threadNote]).toEqual(['wasm', '', 2, '']);
   });
 
   it('threads 0 on a page without isolation: one thread, and threadNote says why', async () => {

@@ -2,9 +2,10 @@
 // WebAssembly from bytes, so the package's workerd entry imports the kernels as a .wasm module; this
 // runs the built entry there and checks that the model trains and forgets on the SIMD kernels (not
 // the JS fallback), on one thread with the reason given, with the same bits as Node (where it runs on two).
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -103,6 +104,43 @@ describe('Cloudflare workerd (miniflare)', () => {
     expect(src).not.toMatch(/AGFzbQ/);
     expect(src.length).toBeLessThan(250_000);
   });
+
+  it("the README's miniflare recipe: bundled by esbuild with the workerd condition, *.wasm external and copied beside", async () => {
+    const app = mkdtempSync(join(tmpdir(), 'untrain-als-workerd-app-'));
+    try {
+      // the package as a consumer has it: node_modules/untrain-als (here, this repository)
+      mkdirSync(join(app, 'node_modules'));
+      symlinkSync(resolve('.'), join(app, 'node_modules', 'untrain-als'), 'dir');
+      writeFileSync(join(app, 'worker.js'), `import * as lib from 'untrain-als';
+${JOB}
+export default { async fetch() { return Response.json(await job(lib)); } };
+`);
+      await build({
+        entryPoints: [join(app, 'worker.js')], bundle: true, format: 'esm', platform: 'neutral',
+        conditions: ['workerd', 'worker', 'browser'], external: ['*.wasm'], outfile: join(app, 'out', 'worker.js'), logLevel: 'silent',
+      });
+      copyFileSync(join(app, 'node_modules/untrain-als/dist/untrain_als.wasm'), join(app, 'out', 'untrain_als.wasm'));
+      const worker = new Miniflare({
+        modulesRoot: join(app, 'out'),
+        scriptPath: join(app, 'out', 'worker.js'),
+        modules: true,
+        modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+        compatibilityDate: '2025-01-01',
+      });
+      try {
+        const res = await worker.dispatchFetch('http://localhost/');
+        const text = await res.text();
+        expect(res.status, text).toBe(200);
+        const w = JSON.parse(text);
+        expect([w.backend, w.simd, w.threads]).toEqual(['wasm', true, 1]);
+        expect(w.certificate).toBeLessThanOrEqual(1e-4);
+      } finally {
+        await worker.dispose();
+      }
+    } finally {
+      rmSync(app, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('given the browser entry (dist/index.js) instead, the error names untrain-als/worker', async () => {
     // what a bundler that ignores the "workerd" condition produces: the kernels compiled from bytes
