@@ -2,12 +2,11 @@
 // without 'wasm-unsafe-eval' makes `backend: 'auto'` run the JS twin and say why; one that refuses
 // blob: workers makes a multi-threaded model run on one thread at once (not after a 20 s timeout)
 // and say why; `threads: 0` on a page without isolation says why it runs on one.
-import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './browser.js';
+import { launchChromium, serveLocally } from './browser.js';
 
 const LIB = readFileSync(resolve('dist/index.js'));
 
@@ -42,12 +41,12 @@ const PAGES: Record<string, Record<string, string>> = {
   plain: {},
 };
 
-let server: Server;
+let server: Awaited<ReturnType<typeof serveLocally>>;
 let base = '';
 let browser: Browser;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  server = await serveLocally((req, res) => {
     const [, folder, file] = (req.url ?? '').split('?')[0].split('/');
     const headers = PAGES[folder];
     if (!headers) {
@@ -61,15 +60,13 @@ beforeAll(async () => {
       res.end('<!DOCTYPE html><html><head><meta charset="utf-8"><title>fallbacks</title></head><body><script type="module" src="page.js"></script></body></html>');
     }
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const addr = server.address();
-  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  base = server.base;
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((r) => server?.close(r));
+  await server?.close();
 });
 
 /** The page's result, and its console errors other than the CSP's own reports of what it refused. */

@@ -1,12 +1,11 @@
 // The library in a real browser (headless Chromium): on a cross-origin-isolated page (COOP/COEP
 // headers) a model runs its kernels on Web Workers over one shared memory and gives the same bits as
 // on one thread; on a page without those headers it falls back to one thread and says why.
-import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './browser.js';
+import { launchChromium, serveLocally } from './browser.js';
 
 const LIB = readFileSync(resolve('dist/index.js'));
 
@@ -30,12 +29,12 @@ function page(): string {
 <script type="module">${PAGE_SCRIPT}</script></body></html>`;
 }
 
-let server: Server;
+let server: Awaited<ReturnType<typeof serveLocally>>;
 let base = '';
 let browser: Browser;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  server = await serveLocally((req, res) => {
     const isolated = req.url!.startsWith('/isolated/');
     const headers: Record<string, string> = isolated
       ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }
@@ -54,15 +53,13 @@ beforeAll(async () => {
       res.end();
     }
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const addr = server.address();
-  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  base = server.base;
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((r) => server?.close(r));
+  await server?.close();
 });
 
 async function runPage(path: string): Promise<any> {
