@@ -66,6 +66,10 @@ describe('CLI edges', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--out ".*sub": cannot write there/);
     expect(Date.now() - t0).toBeLessThan(10_000);
+    // /proc refuses new entries with ENOENT, where Node's recursive mkdir loops forever
+    const proc = await runCli(['experiment', '--runs', '1', '--fractions', '0.1', '--out', '/proc/untrain-als-test/sub']);
+    expect(proc.code).toBe(2);
+    expect(proc.stderr).toMatch(/--out "\/proc\/untrain-als-test\/sub": cannot write there \(ENOENT\)/);
     const rep = await runCli(['experiment', '--fractions', '0.1,0.1']);
     expect(rep.code).toBe(2);
     expect(rep.stderr).toMatch(/0\.1 is given twice/);

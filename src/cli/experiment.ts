@@ -1,6 +1,6 @@
 // `untrain-als experiment`: the paper's evaluation and the scenarios past it, written as
 // results.json, CSV per figure and a self-contained report.html.
-import { access, constants, mkdir } from 'node:fs/promises';
+import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AUDIT_TOL, runExperiment } from '../audit/experiment.js';
 import { checkCharting, curvesCsv, renderReport, summaryCsv } from '../audit/report.js';
@@ -9,6 +9,7 @@ import { buildInteractions } from '../data/interactions.js';
 import { FORMATS } from '../data/parse.js';
 import { synthetic } from '../data/synthetic.js';
 import { readInteractionsFile } from '../node/files.js';
+import { makeDirs } from '../node/make-dirs.js';
 import { writeFileAtomic } from '../node/model-file.js';
 import { num, oneOf, parse, str, UsageError } from './args.js';
 import { progressBar } from './progress.js';
@@ -82,7 +83,7 @@ export async function experimentCommand(argv: string[], io: Io): Promise<number>
   // everything that can fail fast does, before minutes of work: the charts' packages, the folder
   await checkCharting();
   try {
-    await mkdir(outDir, { recursive: true });
+    await makeDirs(outDir);
     await access(outDir, constants.W_OK);
   } catch (err) {
     throw new UsageError(`--out ${JSON.stringify(outDir)}: cannot write there (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);

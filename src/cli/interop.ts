@@ -1,9 +1,10 @@
 // `untrain-als import` and `export`: models of Python's `implicit` library in and out.
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeNpy } from '../data/npz.js';
 import { csvField } from './csv.js';
 import { readInteractionsFile } from '../node/files.js';
+import { makeDirs } from '../node/make-dirs.js';
 import { writeFileAtomic } from '../node/model-file.js';
 import { exportImplicit, importImplicit } from '../model/implicit-format.js';
 import { BACKENDS } from '../kernels/select.js';
@@ -109,7 +110,7 @@ export async function exportCommand(argv: string[], io: Io): Promise<number> {
   const model = await openModel(v);
   const enc = new TextEncoder();
   if (to !== 'implicit') {
-    await mkdir(out, { recursive: true });
+    await makeDirs(out);
     const k = model.k;
     const sides = [['user', model.userIds.ids, model.userFactors], ['item', model.itemIds.ids, model.itemFactors]] as const;
     const files: string[] = [];
