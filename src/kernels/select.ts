@@ -31,11 +31,16 @@ export const WORKERD_ENTRY_HINT = 'Cloudflare workerd compiles WebAssembly only 
   + 'import the package as "untrain-als/worker" (wrangler picks it by the "workerd" export condition; '
   + 'a bundler that does not know that condition resolved the browser entry, dist/index.js), or pass backend: "js"';
 
+/** The JS twin, with the note for threads asked for (it runs on one). */
+function jsKernels(threads: number, backendNote?: string): Kernels {
+  const k = createJsKernels();
+  const threadNote = threads > 1 ? `1 thread instead of ${threads}: the JS backend runs on one thread` : k.threadNote;
+  return { ...k, threadNote, ...(backendNote ? { backendNote } : {}) };
+}
+
 export async function loadKernels(backend: BackendName = 'auto', opts: KernelOptions = {}): Promise<Kernels> {
-  if (backend === 'js') {
-    const k = createJsKernels();
-    return (opts.threads ?? 1) > 1 ? { ...k, threadNote: 'the js backend runs on one thread' } : k;
-  }
+  const threads = opts.threads ?? 1;
+  if (backend === 'js') return jsKernels(threads);
   if (backend !== 'wasm' && backend !== 'auto') {
     throw new Error(`unknown backend "${String(backend)}"; expected one of ${BACKENDS.join(', ')}`);
   }
@@ -43,10 +48,10 @@ export async function loadKernels(backend: BackendName = 'auto', opts: KernelOpt
     if (backend === 'wasm') {
       throw new Error('backend "wasm" asked for, but this engine does not support WebAssembly SIMD; use "auto" or "js"');
     }
-    return { ...createJsKernels(), backendNote: 'the JS kernels run: this engine does not support WebAssembly SIMD' };
+    return jsKernels(threads, 'the JS kernels run: this engine does not support WebAssembly SIMD');
   }
   try {
-    return await createWasmKernels({ threads: opts.threads });
+    return await createWasmKernels({ threads });
   } catch (e) {
     const why = refusal(e);
     if (why === undefined) throw e;
@@ -56,12 +61,7 @@ export async function loadKernels(backend: BackendName = 'auto', opts: KernelOpt
       throw new Error(`backend "wasm" asked for, but this page refuses to compile WebAssembly (${why}); `
         + 'allow it with \'wasm-unsafe-eval\' in the Content-Security-Policy\'s script-src, or use backend "auto" or "js"');
     }
-    const k = createJsKernels();
-    return {
-      ...k,
-      backendNote: `the JS kernels run: this page refuses to compile WebAssembly (${why}); `
-        + 'add \'wasm-unsafe-eval\' to the Content-Security-Policy\'s script-src for the SIMD kernels',
-      threadNote: (opts.threads ?? 1) > 1 ? 'the js backend runs on one thread' : k.threadNote,
-    };
+    return jsKernels(threads, `the JS kernels run: this page refuses to compile WebAssembly (${why}); `
+      + 'add \'wasm-unsafe-eval\' to the Content-Security-Policy\'s script-src for the SIMD kernels');
   }
 }

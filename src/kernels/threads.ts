@@ -169,7 +169,7 @@ function browserHost(): ThreadHost | undefined {
         const url = g.URL.createObjectURL(new g.Blob([`${source}\nself.onmessage = (e) => __untrainAlsWorker(e.data);\n`], { type: 'text/javascript' }));
         const w = new g.Worker(url);
         w.onerror = (e: { message?: string }) => {
-          handle.error = new Error(e?.message || 'the worker could not start (a Content-Security-Policy worker-src that refuses blob: URLs?)');
+          handle.error = new Error(e?.message || 'the browser refused it (a Content-Security-Policy whose worker-src does not allow blob: URLs?)');
         };
         w.postMessage(init);
         handle.terminate = () => w.terminate();

@@ -183,7 +183,7 @@ export async function createWasmKernels(opts: WasmKernelOptions = {}): Promise<K
       await arena.dispatcher.grow(asked);
     } catch (e) {
       // workers refused or broken: run on this thread (a private memory), and say why
-      note = workersRefused = `worker threads could not start (${(e as Error).message})`;
+      note = workersRefused = (e as Error).message;
       shutdownThreads();
       arena = await privateArena();
     }
