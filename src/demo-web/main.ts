@@ -218,7 +218,8 @@ function onMessage(m: Reply): void {
       break;
     case 'error':
       showError(m.message);
-      setState(user ? 'trained' : 'error');
+      // a failed training leaves the page empty (its lists were cleared); a failed forget or explain does not
+      setState(document.body.dataset.state === 'training' || !user ? 'error' : 'trained');
       break;
   }
 }
