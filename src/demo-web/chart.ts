@@ -110,7 +110,8 @@ export class LineChart {
       out.push(`<line class="grid" x1="${PAD.left}" x2="${w - PAD.right}" y1="${y}" y2="${y}"/>`);
       out.push(`<text class="tick" x="${PAD.left - 6}" y="${y + 4}" text-anchor="end">${log ? `1e${Math.round(Math.log10(t))}` : fmt(t)}</text>`);
     }
-    for (const t of niceTicks(x0, x1, 6).filter((t) => Number.isInteger(t) && t >= x0 && t <= x1)) {
+    // no x ticks on an empty chart: they would label passes that have not happened
+    for (const t of pts.length ? niceTicks(x0, x1, 6).filter((t) => Number.isInteger(t) && t >= x0 && t <= x1) : []) {
       const x = px(t);
       out.push(`<text class="tick" x="${x}" y="${h - PAD.bottom + 14}" text-anchor="middle">${esc(opts.xTick ? opts.xTick(t) : String(t))}</text>`);
     }
