@@ -186,6 +186,15 @@ describe('the browser demo', () => {
       expect(await page.isHidden('#error')).toBe(true);
       expect(await text(page, '#train-status')).toMatch(/u\.data \(ml100k\): 300 users, \d+ items/);
       expect(await page.locator('#history button').count()).toBeGreaterThan(0);
+
+      // another user: a different history; an unknown one: the worker's UnknownIdError on the page
+      const first = await page.inputValue('#user');
+      await page.click('#another');
+      await page.waitForFunction((u) => (document.getElementById('user') as HTMLInputElement).value !== u, first, { timeout: 20_000 });
+      await page.fill('#user', 'nobody');
+      await page.click('#user-form button[type="submit"]');
+      await page.waitForFunction(() => /nobody/.test(document.getElementById('error')!.textContent ?? ''), undefined, { timeout: 20_000 });
+      expect(await page.getAttribute('body', 'data-state')).toBe('trained');
     } finally {
       await page.close();
     }

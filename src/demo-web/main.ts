@@ -30,6 +30,10 @@ let forgets = 0;
 let forgetPoints: Array<[number, number]> = [];
 /** First certificate of the run in progress: the progress bar moves on log(c₀/c) / log(c₀/tol). */
 let firstCertificate = NaN;
+/** Users with a moderate history, for "Another user". */
+let sampleUsers: string[] = [];
+/** The training summary, shown again when a retrain's progress line is done. */
+let trainedSummary = '';
 
 const label = (item: string): string => `item ${item}`;
 const f3 = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(3));
@@ -223,9 +227,6 @@ function onMessage(m: Reply): void {
       break;
   }
 }
-
-let sampleUsers: string[] = [];
-let trainedSummary = '';
 
 worker.onmessage = (e: MessageEvent<Reply>) => onMessage(e.data);
 worker.onerror = (e) => {
