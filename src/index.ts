@@ -1,7 +1,7 @@
 // The public API of untrain-als. Nothing imported from here touches Node APIs; file helpers live
 // in 'untrain-als/node'.
 export { ALS, ModelFitError, UnknownIdError } from './model/als.js';
-export type { TrainingData, PairRows, FitOptions, FitResult, IterationReport, Certificate, Recommendation } from './model/als.js';
+export type { TrainingData, PairRows, FitOptions, FitResult, IterationReport, Certificate, Recommendation, RecommendOptions, SimilarOptions, RecommendBatch, Explanation } from './model/als.js';
 export { forget, forgetRows, sampleTrainingPairs, findInRow, DEFAULT_MAX_PASSES } from './model/forget.js';
 export type { ForgetOptions, ForgetResult, ForgetMode, ForgetSchedule, NotFound, Pair, Evidence, ForgetModel } from './model/forget.js';
 export type { TrainingPairs } from './model/training-pairs.js';

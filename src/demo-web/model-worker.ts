@@ -3,11 +3,8 @@
 // responsive; on a cross-origin-isolated page the model's kernels start Web Workers of their own.
 import {
   ALS, DEFAULT_TOL, decodeText, maybeGunzip, parseInteractions, prepareDataset, retrain, synthetic,
-  type Dataset,
+  type Dataset, type Explanation,
 } from '../index.js';
-
-// the package does not export its Explanation type (only ALS.explain returns it)
-type Explanation = ReturnType<ALS['explain']>;
 
 export interface TrainSettings {
   factors: number;
