@@ -256,7 +256,10 @@ export class ALS {
   get interactions(): TrainingPairs {
     return this.s.pairs;
   }
-  /** The training interactions by user (views into backend memory). */
+  /**
+   * The training interactions by user (views into backend memory). Read them again after forget or
+   * learn: those change the rows in place and may grow the memory, which detaches older views.
+   */
   get trainRows(): PairRows {
     return this.s.pairs.rows();
   }
