@@ -2,13 +2,14 @@
 // lets this page compile them, otherwise the pure-JS twin, and says why in `backendNote`.
 import { createJsKernels } from './js.js';
 import type { Kernels } from './kernels.js';
-import { createWasmKernels, wasmSimdSupported } from './wasm.js';
+import { threadHost } from './threads.js';
+import { createWasmKernels, threadsUnavailable, wasmSimdSupported } from './wasm.js';
 
 export type BackendName = 'auto' | 'wasm' | 'js';
 export const BACKENDS: readonly BackendName[] = ['auto', 'wasm', 'js'];
 
 export interface KernelOptions {
-  /** Threads for the row loops (WASM only; default 1). */
+  /** Threads for the row loops (WASM only; default 1); 0 = every core the platform reports. */
   threads?: number;
 }
 
@@ -31,15 +32,27 @@ export const WORKERD_ENTRY_HINT = 'Cloudflare workerd compiles WebAssembly only 
   + 'import the package as "untrain-als/worker" (wrangler picks it by the "workerd" export condition; '
   + 'a bundler that does not know that condition resolved the browser entry, dist/index.js), or pass backend: "js"';
 
+const JS_ONE_THREAD = 'the JS backend runs on one thread';
+
 /** The JS twin, with the note for threads asked for (it runs on one). */
-function jsKernels(threads: number, backendNote?: string): Kernels {
+function jsKernels(threads: number, backendNote = ''): Kernels {
   const k = createJsKernels();
-  const threadNote = threads > 1 ? `1 thread instead of ${threads}: the JS backend runs on one thread` : k.threadNote;
-  return { ...k, threadNote, ...(backendNote ? { backendNote } : {}) };
+  const threadNote = threads > 1 ? `1 thread instead of ${threads}: ${JS_ONE_THREAD}` : k.threadNote;
+  return { ...k, threadNote, backendNote };
 }
 
 export async function loadKernels(backend: BackendName = 'auto', opts: KernelOptions = {}): Promise<Kernels> {
-  const threads = opts.threads ?? 1;
+  const every = opts.threads === 0;
+  const k = await pick(backend, every ? threadHost()?.cores() ?? 1 : opts.threads ?? 1);
+  // threads 0 ("every core") that end up as one: say why too, not only when a number was asked
+  if (every && k.threads === 1 && !k.threadNote) {
+    const why = k.name === 'js' ? JS_ONE_THREAD : threadsUnavailable() || 'this platform reports one core';
+    return { ...k, threadNote: `one thread: ${why}` };
+  }
+  return k;
+}
+
+async function pick(backend: BackendName, threads: number): Promise<Kernels> {
   if (backend === 'js') return jsKernels(threads);
   if (backend !== 'wasm' && backend !== 'auto') {
     throw new Error(`unknown backend "${String(backend)}"; expected one of ${BACKENDS.join(', ')}`);

@@ -22,8 +22,6 @@ import { cholesky } from './dense-cholesky.js';
 import { heldOutRows, type HeldOutRows } from '../data/held-out.js';
 import { checkConfidence, checkDisjoint, checkIndices, checkIndptr, type Fail, type Rows } from './validate-model.js';
 import { loadKernels } from '../kernels/select.js';
-import { threadHost } from '../kernels/threads.js';
-import { threadsUnavailable } from '../kernels/wasm.js';
 import { resolveOptions, OptionError, type AlsOptions } from './options.js';
 import { ModelFitError, UnknownIdError } from './errors.js';
 
@@ -185,17 +183,8 @@ export class ALS {
   /** Validates the options and loads the kernel backend. */
   static async create(options: Partial<AlsOptions> = {}): Promise<ALS> {
     const o = resolveOptions(options);
-    const model = new ALS(await loadKernels(o.backend, { threads: o.threads || defaultThreads() }), o);
-    // threads 0 ("every core") that end up as one: say why too, not only when a number was asked
-    if (o.threads === 0 && model.kernels.threads === 1 && !model.kernels.threadNote) {
-      const why = model.kernels.name === 'js' ? 'the JS backend runs on one thread' : threadsUnavailable() || 'this platform reports one core';
-      model.defaultThreadNote = `one thread: ${why}`;
-    }
-    return model;
+    return new ALS(await loadKernels(o.backend, { threads: o.threads }), o);
   }
-
-  /** Why `threads: 0` (every core) runs on one thread, when it does. */
-  private defaultThreadNote = '';
 
   /** Threads the kernels run on (see `threadNote` when fewer than asked for). */
   get threads(): number {
@@ -204,7 +193,7 @@ export class ALS {
 
   /** Why fewer threads run than the `threads` option asked for ('' when all do). */
   get threadNote(): string {
-    return this.kernels.threadNote || this.defaultThreadNote;
+    return this.kernels.threadNote;
   }
 
   /** The backend actually running: 'wasm' or 'js'. */
@@ -1028,9 +1017,4 @@ function renumberRows(m: PairRows, keptRows: Int32Array, keptCols: Int32Array): 
     indptr[t + 1] = out.length;
   });
   return { rows: keptRows.length, cols: keptCols.length, indptr, indices: Int32Array.from(out) };
-}
-
-/** Every core the platform reports (1 where no worker threads can be started). */
-function defaultThreads(): number {
-  return threadHost()?.cores() ?? 1;
 }
