@@ -52,10 +52,10 @@ function ensure() {
     process.exit(1);
   }
   console.error('The browser tests need Chromium and none was found: installing the Debian package chromium (apt-get) …');
-  const run = (args) => execFileSync(sudo ? 'sudo' : args[0], sudo ? ['-n', ...args] : args.slice(1), {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
+  const run = (args) => {
+    const [cmd, ...rest] = sudo ? ['sudo', '-n', ...args] : args;
+    execFileSync(cmd, rest, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  };
   try {
     run(['apt-get', 'update', '-qq']);
     run(['apt-get', 'install', '-y', '-qq', 'chromium']);

@@ -68,6 +68,17 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** One request to a worker started with these options; the worker is stopped afterwards. */
+async function fetchOnce(options: ConstructorParameters<typeof Miniflare>[0]): Promise<{ status: number; text: string }> {
+  const worker = new Miniflare(options);
+  try {
+    const res = await worker.dispatchFetch('http://localhost/');
+    return { status: res.status, text: await res.text() };
+  } finally {
+    await worker.dispose();
+  }
+}
+
 describe('Cloudflare workerd (miniflare)', () => {
   it('trains and forgets on the SIMD kernels, on one thread, with the same bits as Node', async () => {
     const res = await mf!.dispatchFetch('http://localhost/');
@@ -120,23 +131,17 @@ export default { async fetch() { return Response.json(await job(lib)); } };
         conditions: ['workerd', 'worker', 'browser'], external: ['*.wasm'], outfile: join(app, 'out', 'worker.js'), logLevel: 'silent',
       });
       copyFileSync(join(app, 'node_modules/untrain-als/dist/untrain_als.wasm'), join(app, 'out', 'untrain_als.wasm'));
-      const worker = new Miniflare({
+      const { status, text } = await fetchOnce({
         modulesRoot: join(app, 'out'),
         scriptPath: join(app, 'out', 'worker.js'),
         modules: true,
         modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
         compatibilityDate: '2025-01-01',
       });
-      try {
-        const res = await worker.dispatchFetch('http://localhost/');
-        const text = await res.text();
-        expect(res.status, text).toBe(200);
-        const w = JSON.parse(text);
-        expect([w.backend, w.simd, w.threads]).toEqual(['wasm', true, 1]);
-        expect(w.certificate).toBeLessThanOrEqual(1e-4);
-      } finally {
-        await worker.dispose();
-      }
+      expect(status, text).toBe(200);
+      const w = JSON.parse(text);
+      expect([w.backend, w.simd, w.threads]).toEqual(['wasm', true, 1]);
+      expect(w.certificate).toBeLessThanOrEqual(1e-4);
     } finally {
       rmSync(app, { recursive: true, force: true });
     }
@@ -158,22 +163,19 @@ export default {
   },
 };
 `);
-    const bad = new Miniflare({
-      modulesRoot: wrong,
-      modules: [
-        { type: 'ESModule', path: join(wrong, 'worker.mjs') },
-        { type: 'ESModule', path: join(wrong, 'index.js') },
-      ],
-      compatibilityDate: '2025-01-01',
-    });
     try {
-      const res = await bad.dispatchFetch('http://localhost/');
-      const text = await res.text();
-      expect(res.status, text).toBe(500);
+      const { status, text } = await fetchOnce({
+        modulesRoot: wrong,
+        modules: [
+          { type: 'ESModule', path: join(wrong, 'worker.mjs') },
+          { type: 'ESModule', path: join(wrong, 'index.js') },
+        ],
+        compatibilityDate: '2025-01-01',
+      });
+      expect(status, text).toBe(500);
       expect(text).toMatch(/disallowed by embedder/);
       expect(text).toMatch(/import the package as "untrain-als\/worker"/);
     } finally {
-      await bad.dispose();
       rmSync(wrong, { recursive: true, force: true });
     }
   }, 60_000);
