@@ -18,7 +18,7 @@ export type { Kernels } from './kernels/kernels.js';
 export { wasmSimdSupported, shutdownThreads, threadsUnavailable } from './kernels/wasm.js';
 export { setThreadHost } from './kernels/threads.js';
 export type { ThreadHost, WorkerLike } from './kernels/threads.js';
-export { parseInteractions, FORMATS } from './data/parse.js';
+export { parseInteractions, parseInteractionBytes, FORMATS } from './data/parse.js';
 export type { Format, RawInteractions } from './data/parse.js';
 export { IdMap, buildInteractions, holdoutSplit } from './data/interactions.js';
 export type { Csr, Interactions } from './data/interactions.js';

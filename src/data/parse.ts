@@ -28,6 +28,7 @@
 // ids must be non-negative decimal integers. Values and timestamps must be finite decimal numbers
 // (no NaN, Infinity, hex); a missing value is 1, a missing timestamp NaN.
 
+import { decodeText, maybeGunzip } from './gzip.js';
 import { DataError } from './errors.js';
 
 export type Format = 'auto' | 'ml100k' | 'ml1m' | 'mllatest' | 'delimited';
@@ -95,6 +96,14 @@ const SAMPLE_LINES = 20;
 
 // ---------------------------------------------------------------------------------------------
 // Public entry points
+
+/**
+ * A file's bytes → interactions, as every reader here takes them: gunzipped when they start with
+ * the gzip magic (whatever the name), UTF-8 with a latin1 fallback, then parsed.
+ */
+export async function parseInteractionBytes(bytes: Uint8Array, opts: ParseOptions = {}): Promise<RawInteractions> {
+  return parseInteractions(decodeText(await maybeGunzip(bytes, opts.source)), opts);
+}
 
 /** Parses interaction records from `text`. See the file comment for formats and rules. */
 export function parseInteractions(text: string, opts: ParseOptions = {}): RawInteractions {

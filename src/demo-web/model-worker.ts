@@ -2,7 +2,7 @@
 // messages (the protocol types below). Training and forgetting run here so the page stays
 // responsive; on a cross-origin-isolated page the model's kernels start Web Workers of their own.
 import {
-  ALS, DEFAULT_TOL, decodeText, maybeGunzip, parseInteractions, prepareDataset, retrain, synthetic,
+  ALS, DEFAULT_TOL, parseInteractionBytes, prepareDataset, retrain, synthetic,
   type Dataset, type Explanation,
 } from '../index.js';
 
@@ -71,8 +71,7 @@ async function loadData(data: Extract<Request, { type: 'train' }>['data']): Prom
     const raw = synthetic({ users: data.users, items: data.items, interactions: data.interactions, seed: data.seed });
     return { ds: prepareDataset(raw, { holdout: 0.02, seed: 1 }), source: `synthetic ${data.users} users × ${data.items} items, seed ${data.seed}` };
   }
-  const bytes = await maybeGunzip(new Uint8Array(await data.file.arrayBuffer()), data.file.name);
-  const raw = parseInteractions(decodeText(bytes), { source: data.file.name });
+  const raw = await parseInteractionBytes(new Uint8Array(await data.file.arrayBuffer()), { source: data.file.name });
   return { ds: prepareDataset(raw, { holdout: 0.02, seed: 1, source: data.file.name }), source: `${data.file.name} (${raw.format})` };
 }
 

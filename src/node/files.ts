@@ -2,8 +2,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { DataError } from '../data/errors.js';
-import { decodeText, maybeGunzip } from '../data/gzip.js';
-import { parseInteractions, type Format, type RawInteractions } from '../data/parse.js';
+import { parseInteractionBytes, type Format, type RawInteractions } from '../data/parse.js';
 
 export interface ReadFileOptions {
   /** Default 'auto' (detected from the content). */
@@ -22,8 +21,7 @@ export async function readInteractionsFile(path: string, opts: ReadFileOptions =
   } catch (err) {
     throw fileError(path, err);
   }
-  const text = decodeText(await maybeGunzip(bytes, path));
-  return parseInteractions(text, { format: opts.format ?? 'auto', source: path });
+  return parseInteractionBytes(bytes, { format: opts.format ?? 'auto', source: path });
 }
 
 function fileError(path: string, err: unknown): DataError {
